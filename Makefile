@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# cat: top-level build.
+#
+#   make               build kmod/cat.ko (for KDIR) and client/catctl
+#   make modules-vm    build cat.ko for every Debian kernel the VM boots
+#   make check         host unit tests, then the VM selftests on 6.1 and 6.12
+#   make demo          boot the VM, trace the bundled tokio program, leave
+#                      the JSON and the report in out/demo/
+#   make bench         overhead benchmarks (see Documentation/)
+#   make deps          install what a fresh Debian 12 machine lacks
+#
+# KDIR picks the kernel headers. Without it, the running kernel's build
+# directory is used, or else the newest installed Debian 6.1 headers.
+
+DEB_KDIRS := $(sort $(wildcard /usr/src/linux-headers-*-amd64))
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+		    $(filter %-6.1.0-%,$(DEB_KDIRS)) $(DEB_KDIRS))
+
+BUILD := $(CURDIR)/build
+
+all: module client
+
+deps:
+	./scripts/install-deps
+
+module:
+	@test -n "$(KDIR)" || { echo "no kernel headers: run 'make deps' or set KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# One out-of-tree build per kernel, each in its own copy of the sources, so
+# the 6.1 and 6.12 objects never mix.
+modules-vm:
+	@for k in $(DEB_KDIRS); do \
+		v=$${k#/usr/src/linux-headers-}; d=$(BUILD)/kmod-$$v; \
+		mkdir -p $$d && cp -ru Kbuild kmod include $$d/ && \
+		$(MAKE) -C $$k M=$$d modules || exit 1; \
+	done
+
+client:
+	$(MAKE) -C client
+
+check: all modules-vm
+	$(MAKE) -C client check
+	$(MAKE) -C selftests check
+
+demo: deps all modules-vm
+	$(MAKE) -C selftests demo
+
+bench: all modules-vm
+	$(MAKE) -C selftests bench
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C client clean
+	-$(MAKE) -C selftests clean
+	rm -rf $(BUILD)
+
+.PHONY: all deps module modules-vm client check demo bench clean

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * cat_abi.h - the kernel/user ABI of cat: record layout and control grammar.
+ *
+ * This is the only place the format is written down in code. cat.ko writes
+ * these records into per-CPU relay buffers; catctl reads them back through
+ * mmap and copies them verbatim into its raw trace file. See
+ * Documentation/record-format.rst and Documentation/control.rst.
+ *
+ * Version rule: CAT_ABI_VERSION changes whenever a record, the subbuffer
+ * header or the control grammar changes in a way an older reader would
+ * misread. Adding a new record type does not change the version: readers
+ * skip types they do not know, using the size field of the common header.
+ *
+ * All fields are in the byte order of the traced machine (little-endian on
+ * x86-64, the only architecture cat supports today). Every record is padded
+ * to a multiple of 8 bytes, and every 64-bit field is naturally aligned.
+ */
+#ifndef _CAT_ABI_H
+#define _CAT_ABI_H
+
+#include <linux/types.h>
+
+#define CAT_ABI_VERSION		1
+
+/* debugfs layout, below the debugfs mount point */
+#define CAT_DEBUGFS_DIR		"cat"
+#define CAT_CONTROL_FILE	"control"
+#define CAT_STATS_FILE		"stats"
+#define CAT_BUFFER_BASE		"cpu"	/* one relay file per CPU: cpu0, cpu1, ... */
+
+/* ------------------------------------------------------------------------
+ * Records
+ * ------------------------------------------------------------------------ */
+
+enum cat_record_type {
+	CAT_REC_PROBE_ENTRY	= 1,	/* struct cat_rec_probe_entry */
+	CAT_REC_PROBE_RETURN	= 2,	/* struct cat_rec_probe_return */
+	CAT_REC_SCHED_SWITCH	= 3,	/* struct cat_rec_sched_switch */
+	CAT_REC_THREAD_NEW	= 4,	/* struct cat_rec_thread_new */
+	CAT_REC_THREAD_EXIT	= 5,	/* struct cat_rec_thread_exit */
+	CAT_REC_EXEC		= 6,	/* struct cat_rec_exec */
+	CAT_REC_LOST		= 7,	/* struct cat_rec_lost */
+	CAT_REC_TYPE_MAX
+};
+
+/*
+ * Common header of every record. @size is the size of the whole record in
+ * bytes, header included, always a multiple of 8. @time_ns is
+ * CLOCK_MONOTONIC (ktime_get_mono_fast_ns()), so it lines up with
+ * clock_gettime(CLOCK_MONOTONIC) in user space. @tid and @tgid are those of
+ * the task that was current when the record was written, as seen from the
+ * initial PID namespace.
+ */
+struct cat_rec_header {
+	__u16 type;		/* enum cat_record_type */
+	__u16 size;
+	__u16 cpu;
+	__u16 flags;		/* per-type CAT_*_F_* bits */
+	__u64 time_ns;
+	__u32 tid;
+	__u32 tgid;
+};
+
+#define CAT_MAX_ARGS		6	/* x86-64: rdi rsi rdx rcx r8 r9 */
+
+/* cat_rec_probe_entry.header.flags */
+#define CAT_ENTRY_F_NO_RETURN	0x1	/* the kernel will skip this uretprobe
+					 * (return-instance nesting limit) */
+#define CAT_ENTRY_F_RA_FAULT	0x2	/* return address could not be read */
+
+/*
+ * A uprobe hit at a function's first instruction. @ret_addr is the word at
+ * @sp, i.e. the return address pushed by the call. @args holds @nargs
+ * integer argument registers in calling-convention order; @nargs is what
+ * the probe was configured with, and the record is
+ * sizeof(struct cat_rec_probe_entry) + 8 * @nargs bytes long.
+ */
+struct cat_rec_probe_entry {
+	struct cat_rec_header h;
+	__u32 probe_id;
+	__u16 nargs;
+	__u16 reserved;
+	__u64 ip;
+	__u64 sp;
+	__u64 ret_addr;
+	__u64 args[];
+};
+
+/*
+ * A uretprobe hit: the probed function returned. @func is the function's
+ * entry address, @ret holds rax and rdx (a two-register return value, such
+ * as Poll<Result<..>> or a 16-byte struct, uses both).
+ */
+struct cat_rec_probe_return {
+	struct cat_rec_header h;
+	__u32 probe_id;
+	__u32 reserved;
+	__u64 func;
+	__u64 ret[2];
+};
+
+/* cat_rec_sched_switch.header.flags */
+#define CAT_SWITCH_F_PREEMPT	0x1	/* prev was preempted (involuntary) */
+#define CAT_SWITCH_F_IOWAIT	0x2	/* prev blocked in I/O wait (in_iowait) */
+
+/*
+ * Values of @prev_state: the kernel's task state bits at the switch
+ * (prev->__state), as user-visible in /sys/kernel/tracing. 0 is runnable;
+ * with CAT_SWITCH_F_PREEMPT the task was preempted while runnable.
+ */
+#define CAT_TASK_RUNNING		0x0000
+#define CAT_TASK_INTERRUPTIBLE		0x0001	/* S: sleeping, woken by events */
+#define CAT_TASK_UNINTERRUPTIBLE	0x0002	/* D: disk/uninterruptible */
+#define CAT_TASK_STOPPED		0x0004	/* T */
+#define CAT_TASK_TRACED			0x0008	/* t */
+#define CAT_TASK_DEAD			0x0080
+#define CAT_TASK_PARKED			0x0040
+
+#define CAT_COMM_LEN		16
+
+/*
+ * sched_switch, recorded when prev or next belongs to a traced process.
+ * The header's tid/tgid are prev's (the task that was current).
+ */
+struct cat_rec_sched_switch {
+	struct cat_rec_header h;
+	__u32 prev_tid;
+	__u32 prev_tgid;
+	__u32 next_tid;
+	__u32 next_tgid;
+	__u32 prev_state;
+	__u32 reserved;
+	char prev_comm[CAT_COMM_LEN];
+	char next_comm[CAT_COMM_LEN];
+};
+
+/* cat_rec_thread_new.header.flags */
+#define CAT_NEW_F_PROCESS	0x1	/* a new process (fork), not a thread */
+#define CAT_NEW_F_FOLLOWED	0x2	/* the new process is traced too */
+
+/* A traced thread created a thread or process. The header is the parent's. */
+struct cat_rec_thread_new {
+	struct cat_rec_header h;
+	__u32 child_tid;
+	__u32 child_tgid;
+	char comm[CAT_COMM_LEN];
+};
+
+/* cat_rec_thread_exit.header.flags */
+#define CAT_EXIT_F_GROUP_DEAD	0x1	/* the last thread of its process */
+
+/* A traced thread exited. The header is the exiting thread's. */
+struct cat_rec_thread_exit {
+	struct cat_rec_header h;
+	__s32 exit_code;	/* task->exit_code, wait(2) encoding */
+	__u32 reserved;
+	char comm[CAT_COMM_LEN];
+};
+
+#define CAT_EXEC_PATH_LEN	256
+
+/* A traced thread called execve() successfully. */
+struct cat_rec_exec {
+	struct cat_rec_header h;
+	__u32 old_tid;		/* tid before exec (a non-leader becomes leader) */
+	__u32 reserved;
+	char filename[CAT_EXEC_PATH_LEN];	/* NUL-terminated, truncated */
+};
+
+/*
+ * Written before the first record a CPU manages to write after it had to
+ * drop some because its buffer was full: @count records were lost on this
+ * CPU between the previous record and this one.
+ */
+struct cat_rec_lost {
+	struct cat_rec_header h;
+	__u64 count;
+};
+
+/* ------------------------------------------------------------------------
+ * Relay buffers
+ * ------------------------------------------------------------------------
+ * Each CPU's buffer file is n_subbufs subbuffers of subbuf_size bytes;
+ * a reader maps the whole file (subbuf_size * n_subbufs bytes). Every
+ * subbuffer starts with this header, followed by records. The writer
+ * fills in @magic, @seq and @cpu when it starts a subbuffer and sets
+ * @padding and then @committed (with a write barrier in between) when it
+ * moves on, so a reader that sees @committed == 1 (read with acquire
+ * semantics) may read the records in
+ * [sizeof(header), subbuf_size - padding). After reading, the reader
+ * writes "consumed <cpu> <n>" to the control file to give the subbuffers
+ * back. @seq counts subbuffers on that CPU from 0: the reader's
+ * next subbuffer is index (consumed % n_subbufs) and must carry
+ * seq == consumed.
+ */
+#define CAT_SUBBUF_MAGIC	0x43415431	/* "CAT1" */
+
+struct cat_subbuf_header {
+	__u32 magic;
+	__u32 committed;
+	__u64 seq;
+	__u32 padding;
+	__u32 cpu;
+};
+
+/* ------------------------------------------------------------------------
+ * Control grammar: one command per write(2) to the control file, a
+ * trailing newline optional. Numbers are decimal or 0x-prefixed hex.
+ *
+ *   probe <id> <entry|return|both> <nargs> <offset> <path>
+ *			add a uprobe on the file at <path> (rest of the line,
+ *			may contain spaces) at file <offset>; <id> is the
+ *			caller's name for it, unique, copied into records.
+ *   unprobe <id>	remove probe <id>
+ *   target <tgid> [follow]
+ *			trace process <tgid>; with "follow", also the
+ *			processes it forks from now on
+ *   buffers <subbuf_size> <n_subbufs>
+ *			relay geometry per CPU (takes effect at start)
+ *   mode <record|count>
+ *			record: write records; count: only count probe
+ *			hits (the floor cost of a probe, for benchmarks)
+ *   start		register the probes and start recording
+ *   stop		stop recording; the buffers stay readable
+ *   consumed <cpu> <n>	the reader is done with n more subbuffers of <cpu>
+ *   reset		drop the buffers and counters (configuration kept)
+ *   clear		forget probes and target (configuration to defaults)
+ *
+ * States: idle --start--> running --stop--> stopped --reset--> idle.
+ * Configuration commands are accepted in idle only (-EBUSY otherwise);
+ * a malformed command returns -EINVAL, an unknown probe id -ENOENT, a
+ * duplicate id -EEXIST, a missing target -ESRCH; in every error case the
+ * state and configuration are unchanged. Reading the control file returns
+ * the configuration in this same grammar, preceded by comment lines
+ * starting with '#'.
+ *
+ * A session belongs to the process that wrote "start": when that process
+ * exits without writing "stop", the module stops tracing and releases the
+ * probes by itself.
+ * ------------------------------------------------------------------------ */
+#define CAT_CMD_MAX		4352	/* longest accepted command line */
+#define CAT_MAX_PROBES		4096
+#define CAT_MAX_TARGETS		64	/* traced processes, children included */
+
+#define CAT_DEFAULT_SUBBUF_SIZE	(256 * 1024)
+#define CAT_DEFAULT_N_SUBBUFS	16
+#define CAT_MIN_SUBBUF_SIZE	4096
+#define CAT_MAX_SUBBUF_SIZE	(16 * 1024 * 1024)
+#define CAT_MIN_N_SUBBUFS	2
+#define CAT_MAX_N_SUBBUFS	1024
+#define CAT_MAX_BUFFER_BYTES	(256UL * 1024 * 1024)	/* per CPU */
+
+/* ------------------------------------------------------------------------
+ * The stats file: "key: value" lines. First the session's keys (state,
+ * version, mode, probes, target, follow, subbuf_size, n_subbufs, cpus),
+ * then for each possible CPU N one "cpuN.<counter>: <value>" line per
+ * counter below, then "total.<counter>: <value>" lines that are the exact
+ * sums. In record mode, for every CPU and in total:
+ *   records + dropped == uprobe_hits + uretprobe_hits + sched_switch
+ *                        + lifecycle
+ * (lost markers are counted apart, in lost_markers).
+ * ------------------------------------------------------------------------ */
+#define CAT_STATS_COUNTERS(X)						\
+	X(records)		/* data records written */		\
+	X(bytes)		/* bytes of all records written */	\
+	X(dropped)		/* records dropped: buffer full */	\
+	X(lost_markers)		/* CAT_REC_LOST records written */	\
+	X(uprobe_hits)		/* entry handler ran for a target */	\
+	X(uretprobe_hits)	/* return handler ran for a target */	\
+	X(uretprobe_skipped)	/* entries whose return the kernel skips */ \
+	X(sched_switch)		/* switches involving a target */	\
+	X(lifecycle)		/* thread new/exit and exec events */
+
+#endif /* _CAT_ABI_H */

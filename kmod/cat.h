@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cat.h - what the parts of cat.ko share.
+ *
+ * Locking, outermost first:
+ *   cat_mutex		control commands, state changes, configuration,
+ *			the probe list; held while (un)registering uprobes
+ *			and tracepoints, so it is never taken in a probe.
+ *   cat_targets_lock	(spinlock) writers of the traced-tgid set; the
+ *			probes read the set without it (see target.c).
+ * The probe paths (uprobe handlers, tracepoints) take no lock at all: they
+ * write to the current CPU's relay buffer and counters with IRQs off,
+ * which serialises them against each other on that CPU.
+ */
+#ifndef CAT_H
+#define CAT_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/path.h>
+#include <linux/percpu.h>
+#include <linux/uprobes.h>
+
+#include "cat_abi.h"
+#include "compat.h"
+
+enum cat_state {
+	CAT_IDLE,	/* configurable, no buffers */
+	CAT_RUNNING,	/* probes armed, recording */
+	CAT_STOPPED,	/* probes released, buffers readable */
+};
+
+/* One configured uprobe. Immutable while registered. */
+struct cat_probe {
+	struct list_head node;
+	u32 id;
+	u8 mode;		/* CAT_MODE_* bits */
+	u8 nargs;
+	loff_t offset;
+	struct path path;	/* pins the inode from "probe" to removal */
+	char *pathname;
+	struct uprobe_consumer uc;
+	cat_uprobe_t handle;
+	bool registered;
+};
+
+#define CAT_MODE_ENTRY	0x1
+#define CAT_MODE_RETURN	0x2
+
+struct cat_config {
+	struct list_head probes;
+	unsigned int nr_probes;
+	pid_t target;		/* 0: none */
+	bool follow;
+	bool count_only;
+	size_t subbuf_size;
+	size_t n_subbufs;
+};
+
+/* Per-CPU counters, one field per CAT_STATS_COUNTERS entry. */
+struct cat_cpu_stats {
+#define CAT_STATS_FIELD(name) u64 name;
+	CAT_STATS_COUNTERS(CAT_STATS_FIELD)
+#undef CAT_STATS_FIELD
+};
+
+struct cat_cpu {
+	struct cat_cpu_stats stats;
+	u64 pending_lost;	/* dropped since the last record written */
+};
+
+DECLARE_PER_CPU(struct cat_cpu, cat_cpu);
+
+extern struct mutex cat_mutex;
+extern enum cat_state cat_state;
+extern struct cat_config cat_config;
+extern pid_t cat_owner_tgid;
+extern struct dentry *cat_dir;
+
+/* control.c */
+extern const struct file_operations cat_control_fops;
+const char *cat_state_name(void);
+int cat_start(void);
+void cat_stop(void);
+void cat_reset(void);
+void cat_clear(void);
+
+/* target.c: the set of traced processes */
+int cat_target_add(pid_t tgid);
+void cat_target_remove(pid_t tgid);
+void cat_targets_clear(void);
+static inline bool cat_current_traced(void)
+{
+	return cat_tgid_traced(current->tgid);
+}
+
+/* probes.c */
+int cat_probe_add(u32 id, u8 mode, u8 nargs, loff_t offset, const char *path);
+int cat_probe_remove(u32 id);
+void cat_probes_free(void);
+int cat_probes_register(void);
+void cat_probes_unregister(void);
+
+/* sched.c: scheduler and process lifecycle tracepoints */
+int cat_sched_init(void);
+int cat_sched_register(void);
+void cat_sched_unregister(void);
+void cat_sched_exit(void);
+
+/* buffer.c: relay channel and record writing */
+int cat_buffer_open(size_t subbuf_size, size_t n_subbufs);
+void cat_buffer_flush(void);
+void cat_buffer_close(void);
+bool cat_buffer_is_open(void);
+int cat_buffer_consumed(unsigned int cpu, size_t n);
+void *cat_record_begin(struct cat_cpu *c, u16 type, size_t size, u16 flags);
+void cat_stats_reset(void);
+
+/* stats.c */
+extern const struct file_operations cat_stats_fops;
+
+#endif /* CAT_H */

@@ -272,4 +272,11 @@ struct cat_subbuf_header {
 	X(sched_switch)		/* switches involving a target */	\
 	X(lifecycle)		/* thread new/exit and exec events */
 
+/* One CPU's (or the total's) counters: per-CPU in cat.ko, parsed by catctl. */
+struct cat_counters {
+#define CAT_COUNTER_FIELD(name) __u64 name;
+	CAT_STATS_COUNTERS(CAT_COUNTER_FIELD)
+#undef CAT_COUNTER_FIELD
+};
+
 #endif /* _CAT_ABI_H */

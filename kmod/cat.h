@@ -58,15 +58,8 @@ struct cat_config {
 	size_t n_subbufs;
 };
 
-/* Per-CPU counters, one field per CAT_STATS_COUNTERS entry. */
-struct cat_cpu_stats {
-#define CAT_STATS_FIELD(name) u64 name;
-	CAT_STATS_COUNTERS(CAT_STATS_FIELD)
-#undef CAT_STATS_FIELD
-};
-
 struct cat_cpu {
-	struct cat_cpu_stats stats;
+	struct cat_counters stats;
 	u64 pending_lost;	/* dropped since the last record written */
 };
 

@@ -16,7 +16,7 @@
 #include "cat.h"
 
 static void cat_stats_print(struct seq_file *m, const char *prefix,
-			    const struct cat_cpu_stats *s)
+			    const struct cat_counters *s)
 {
 #define CAT_STATS_PRINT(name) \
 	seq_printf(m, "%s." #name ": %llu\n", prefix, READ_ONCE(s->name));
@@ -24,8 +24,8 @@ static void cat_stats_print(struct seq_file *m, const char *prefix,
 #undef CAT_STATS_PRINT
 }
 
-static void cat_stats_add(struct cat_cpu_stats *sum,
-			  const struct cat_cpu_stats *s)
+static void cat_stats_add(struct cat_counters *sum,
+			  const struct cat_counters *s)
 {
 #define CAT_STATS_ADD(name) sum->name += s->name;
 	CAT_STATS_COUNTERS(CAT_STATS_ADD)
@@ -34,7 +34,7 @@ static void cat_stats_add(struct cat_cpu_stats *sum,
 
 static int cat_stats_show(struct seq_file *m, void *v)
 {
-	struct cat_cpu_stats snap, total = {};
+	struct cat_counters snap, total = {};
 	char prefix[16];
 	int cpu;
 

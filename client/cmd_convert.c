@@ -1,16 +1,268 @@
 // SPDX-License-Identifier: GPL-2.0
-/* PLACEHOLDER: replaced by the real implementation before it lands. */
+/*
+ * cmd_convert.c - "catctl convert trace.cat -o trace.json": raw trace ->
+ * Trace Event Format JSON, and cat_convert_file() for "catctl start -o".
+ *
+ * The pipeline is streaming end to end: rawfile.c merges the per-CPU
+ * records, rebuild.c turns them into polls and slices, json.c writes each
+ * one as it completes. The JSON is written to "<out>.tmp" and renamed at
+ * the end, so a failed conversion never leaves a half file under the
+ * requested name.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "catctl.h"
+#include "convert.h"
+#include "dwarf.h"
+#include "json.h"
+#include "rawfile.h"
+#include "rebuild.h"
+
+int cat_convert_file(const char *raw, const char *json,
+		     const struct cat_convert_opts *opts,
+		     struct cat_convert_summary *sum, char *err, size_t errlen)
+{
+	struct cat_rebuild_opts ro = {
+		.block_offcpu_ns = CAT_DEFAULT_BLOCK_OFFCPU_NS,
+		.long_poll_ns = CAT_DEFAULT_LONG_POLL_NS,
+	};
+	const struct cat_trace_info *in;
+	struct cat_trace_reader *r;
+	struct cat_dwarf *dw = NULL;
+	struct cat_rebuild *rb = NULL;
+	struct cat_json *j = NULL;
+	struct cat_rb_sink sink;
+	const struct cat_rec_header *h;
+	char build_id[2 * CAT_TRACE_BUILD_ID_MAX + 1] = "";
+	char *tmp = NULL;
+	const char *binary;
+	FILE *out = NULL;
+	bool to_stdout = !strcmp(json, "-");
+	int ret = 0, n;
+
+	if (opts && opts->block_threshold_us)
+		ro.block_offcpu_ns = opts->block_threshold_us * 1000;
+	if (opts && opts->long_poll_us)
+		ro.long_poll_ns = opts->long_poll_us * 1000;
+
+	r = cat_trace_open(raw, err, errlen);
+	if (!r)
+		return -EINVAL;
+	in = cat_trace_info(r);
+	for (unsigned int i = 0; i < cat_trace_nwarnings(r); i++)
+		fprintf(stderr, "catctl: warning: %s\n", cat_trace_warning(r, i));
+	for (unsigned int i = 0; i < in->build_id_len; i++)
+		sprintf(build_id + 2 * i, "%02x", in->build_id[i]);
+
+	binary = opts && opts->binary ? opts->binary : in->binary;
+	if (binary && *binary) {
+		char derr[600];
+
+		dw = cat_dwarf_open(binary, derr, sizeof(derr));
+		if (!dw)
+			fprintf(stderr, "catctl: warning: no source locations: %s\n",
+				derr);
+		else if (!cat_dwarf_has_debuginfo(dw))
+			fprintf(stderr, "catctl: warning: %s has no DWARF: locations are symbol names\n",
+				binary);
+	}
+
+	if (to_stdout) {
+		out = stdout;
+	} else {
+		if (asprintf(&tmp, "%s.tmp", json) < 0) {
+			tmp = NULL;
+			ret = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		out = fopen(tmp, "w");
+		if (!out) {
+			ret = -errno;
+			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+			goto out;
+		}
+	}
+	setvbuf(out, NULL, _IOFBF, 1 << 20);
+	{
+		struct cat_json_opts jo = {
+			.binary = in->binary, .build_id = build_id,
+			.tgid = in->tgid, .t0_ns = in->start_ns,
+			.realtime_offset_ns = in->realtime_offset_ns,
+			.dwarf = dw,
+		};
+
+		j = cat_json_new(out, &jo);
+	}
+	if (!j) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	cat_json_sink(j, &sink);
+	rb = cat_rebuild_new(&in->probes, &ro, &sink);
+	if (!rb) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	cat_rebuild_add_tgid(rb, in->tgid);
+	while ((n = cat_trace_next(r, &h)) > 0) {
+		if (cat_rebuild_record(rb, h)) {
+			ret = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+	}
+	if (n < 0) {
+		/* keep what was rebuilt before the damage, but say so */
+		snprintf(err, errlen, "%s", cat_trace_error(r));
+		ret = -EINVAL;
+	}
+	cat_rebuild_finish(rb, in->end_ns);
+	if (cat_json_finish(j, cat_rebuild_stats(rb)) && !ret) {
+		ret = -EIO;
+		snprintf(err, errlen, "%s: write error", json);
+	}
+	if (sum) {
+		const struct cat_rb_stats *st = cat_rebuild_stats(rb);
+
+		sum->records = st->records;
+		sum->tasks = st->tasks;
+		sum->polls = st->polls;
+		sum->blocking_polls = cat_json_blocking_polls(j);
+		sum->threads = st->max_threads;
+	}
+out:
+	if (out && !to_stdout) {
+		if (fclose(out) && !ret) {
+			ret = -errno;
+			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		}
+		/* a damaged trace still gives its readable part */
+		if ((!ret || ret == -EINVAL) && j && rename(tmp, json)) {
+			ret = -errno;
+			snprintf(err, errlen, "%s: %s", json, strerror(errno));
+		}
+		unlink(tmp);
+	}
+	free(tmp);
+	cat_rebuild_free(rb);
+	cat_json_free(j);
+	cat_dwarf_close(dw);
+	cat_trace_close(r);
+	return ret;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: catctl convert TRACE.cat -o TRACE.json [options]\n"
+		"Rebuild task instances and polls and write Trace Event Format\n"
+		"JSON (chrome://tracing, ui.perfetto.dev). '-o -' is stdout.\n"
+		"\n"
+		"  -o, --output FILE           the JSON file (default: TRACE.json)\n"
+		"  -b, --binary PATH           read DWARF from PATH instead of the\n"
+		"                              binary named in the trace\n"
+		"      --block-threshold-us N  a poll that is off-CPU voluntarily\n"
+		"                              longer than N us is blocking (1000)\n"
+		"      --long-poll-us N        a poll longer than N us is blocking\n"
+		"                              (10000)\n");
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || end == s || *end || *s == '-' ? -1 : 0;
+}
 
 static int run(int argc, char **argv)
 {
-	fprintf(stderr, "catctl convert: not implemented yet\n");
-	return CATCTL_EXIT_FAILURE;
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "binary", required_argument, NULL, 'b' },
+		{ "block-threshold-us", required_argument, NULL, 'B' },
+		{ "long-poll-us", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct cat_convert_opts co = { 0 };
+	struct cat_convert_summary sum = { 0 };
+	const char *output = NULL;
+	char *defout = NULL, err[700];
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "o:b:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'b':
+			co.binary = optarg;
+			break;
+		case 'B':
+			if (parse_u64(optarg, &co.block_threshold_us) ||
+			    !co.block_threshold_us) {
+				fprintf(stderr, "catctl convert: bad --block-threshold-us '%s'\n",
+					optarg);
+				return CATCTL_EXIT_USAGE;
+			}
+			break;
+		case 'L':
+			if (parse_u64(optarg, &co.long_poll_us) ||
+			    !co.long_poll_us) {
+				fprintf(stderr, "catctl convert: bad --long-poll-us '%s'\n",
+					optarg);
+				return CATCTL_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return CATCTL_EXIT_OK;
+		default:
+			usage(stderr);
+			return CATCTL_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return CATCTL_EXIT_USAGE;
+	}
+	if (!output) {
+		const char *in = argv[optind];
+		size_t n = strlen(in);
+
+		if (n > 4 && !strcmp(in + n - 4, ".cat"))
+			n -= 4;
+		if (asprintf(&defout, "%.*s.json", (int)n, in) < 0)
+			return CATCTL_EXIT_FAILURE;
+		output = defout;
+	}
+	ret = cat_convert_file(argv[optind], output, &co, &sum, err,
+			       sizeof(err));
+	if (ret)
+		fprintf(stderr, "catctl convert: %s\n", err);
+	if (!ret || ret == -EINVAL)
+		fprintf(stderr, "catctl convert: %zu records, %zu threads, %zu task instances, %zu polls (%zu blocking) -> %s\n",
+			sum.records, sum.threads, sum.tasks, sum.polls,
+			sum.blocking_polls, output);
+	free(defout);
+	if (ret == -EINVAL)
+		return CATCTL_EXIT_BAD_INPUT;
+	return ret ? CATCTL_EXIT_FAILURE : CATCTL_EXIT_OK;
 }
 
 const struct catctl_cmd cmd_convert = {
 	.name = "convert",
-	.summary = "(not implemented yet)",
+	.summary = "rebuild tasks and polls, write Trace Event Format JSON",
 	.run = run,
 };

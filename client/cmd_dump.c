@@ -1,16 +1,271 @@
 // SPDX-License-Identifier: GPL-2.0
-/* PLACEHOLDER: replaced by the real implementation before it lands. */
+/*
+ * cmd_dump.c - "catctl dump trace.cat": print the raw trace, one line per
+ * record in merged time order, in the manner of "uftrace dump".
+ *
+ * This is the ground truth for debugging the reconstruction: it shows the
+ * records as the module wrote them, plus only the little context needed to
+ * read them (probe symbol, task pointer, per-thread call depth).
+ */
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "catctl.h"
+#include "rawfile.h"
+#include "rebuild.h"
+
+/* Per-thread call stack of (probe id, arg0), to show depth and task. */
+struct dump_thread {
+	unsigned int depth;
+	uint32_t ids[64];
+	uint64_t task[64];
+};
+
+static void print_header(const struct cat_trace_info *in)
+{
+	size_t i;
+
+	printf("# cat trace: format %u, record ABI %u\n", in->version,
+	       in->abi_version);
+	printf("# binary: %s\n", in->binary);
+	printf("# build-id: ");
+	for (i = 0; i < in->build_id_len; i++)
+		printf("%02x", in->build_id[i]);
+	printf("%s\n", in->build_id_len ? "" : "(none)");
+	printf("# tgid: %u, cpus: %u\n", in->tgid, in->ncpus);
+	printf("# start: %" PRIu64 " ns (monotonic), realtime offset: %" PRId64 " ns\n",
+	       in->start_ns, in->realtime_offset_ns);
+	printf("# chunks: %" PRIu64 ", record bytes: %" PRIu64 "\n",
+	       in->nchunks, in->record_bytes);
+	printf("# probes: %zu\n", in->probes.n);
+	for (i = 0; i < in->probes.n; i++) {
+		const struct cat_probe *p = &in->probes.probes[i];
+
+		printf("#  %4u %-6s nargs=%u %-14s ctx=%-9s vaddr=%#" PRIx64
+		       " off=%#" PRIx64 " %s%s%s\n",
+		       p->id, cat_mode_name(p->mode), p->nargs,
+		       cat_role_name(p->role), cat_ctx_name(p->ctx), p->vaddr,
+		       p->file_offset, p->symbol, *p->why ? "  # " : "",
+		       p->why);
+	}
+	printf("#\n#  %-18s %4s %-15s %-11s %s\n", "TIMESTAMP(s)", "CPU",
+	       "TGID/TID", "TYPE", "DATA");
+}
+
+static void print_trailer(const struct cat_trace_info *in)
+{
+	printf("#\n# end: %" PRIu64 " ns (%s)\n", in->end_ns,
+	       in->has_trailer ? "trailer" : "no trailer: last record");
+	if (!in->cpu_stats) {
+		printf("# per-CPU counters: unknown (truncated trace)\n");
+		return;
+	}
+	for (uint32_t c = 0; c < in->ncpus; c++) {
+		const struct cat_trace_cpu_stats *s = &in->cpu_stats[c];
+
+		printf("# cpu%u:", c);
+#define PRINT_STAT(name) printf(" " #name "=%" PRIu64, (uint64_t)s->name);
+		CAT_STATS_COUNTERS(PRINT_STAT)
+#undef PRINT_STAT
+		printf("\n");
+	}
+}
+
+static const char *probe_sym(struct cat_trace_reader *r, uint32_t id,
+			     const struct cat_probe **pp)
+{
+	const struct cat_probe *p = cat_trace_probe(r, id);
+
+	*pp = p;
+	return p ? p->symbol : "(unknown probe)";
+}
+
+static bool task_role(const struct cat_probe *p)
+{
+	return p && (p->role == CAT_ROLE_TASK_POLL ||
+		     p->role == CAT_ROLE_TASK_DEALLOC ||
+		     p->role == CAT_ROLE_WAKE);
+}
+
+static void print_record(struct cat_trace_reader *r, struct cat_map *threads,
+			 const struct cat_rec_header *h, uint64_t t0)
+{
+	const struct cat_probe *p;
+	struct dump_thread *t = cat_map_get(threads, h->tid);
+	uint64_t rel = h->time_ns >= t0 ? h->time_ns - t0 : 0;
+
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (t && cat_map_put(threads, h->tid, t)) {
+			free(t);
+			t = NULL;
+		}
+	}
+	printf("%8" PRIu64 ".%09" PRIu64 " [%2u] %7u/%-7u %-11s ",
+	       rel / 1000000000, rel % 1000000000, h->cpu, h->tgid, h->tid,
+	       cat_rec_type_name(h->type));
+
+	switch (h->type) {
+	case CAT_REC_PROBE_ENTRY: {
+		const struct cat_rec_probe_entry *e = (const void *)h;
+		const char *sym = probe_sym(r, e->probe_id, &p);
+		unsigned int d = t ? t->depth : 0;
+
+		printf("%s", sym);
+		if (task_role(p) && e->nargs)
+			printf(" task=%#llx", (unsigned long long)e->args[0]);
+		else if (e->nargs)
+			printf(" self=%#llx", (unsigned long long)e->args[0]);
+		printf(" depth=%u ra=%#llx", d,
+		       (unsigned long long)e->ret_addr);
+		for (unsigned int i = 1; i < e->nargs; i++)
+			printf(" arg%u=%#llx", i, (unsigned long long)e->args[i]);
+		if (h->flags & CAT_ENTRY_F_NO_RETURN)
+			printf(" [no-return]");
+		if (h->flags & CAT_ENTRY_F_RA_FAULT)
+			printf(" [ra-fault]");
+		if (t && !(h->flags & CAT_ENTRY_F_NO_RETURN) &&
+		    (!p || p->mode != CAT_PROBE_ENTRY)) {
+			if (t->depth < 64) {
+				t->ids[t->depth] = e->probe_id;
+				t->task[t->depth] = e->nargs ? e->args[0] : 0;
+			}
+			t->depth++;
+		}
+		break;
+	}
+	case CAT_REC_PROBE_RETURN: {
+		const struct cat_rec_probe_return *x = (const void *)h;
+		const char *sym = probe_sym(r, x->probe_id, &p);
+
+		printf("%s", sym);
+		if (t && t->depth) {
+			t->depth--;
+			if (t->depth < 64 && t->ids[t->depth] == x->probe_id &&
+			    task_role(p))
+				printf(" task=%#llx",
+				       (unsigned long long)t->task[t->depth]);
+			else if (t->depth < 64 && t->ids[t->depth] != x->probe_id)
+				printf(" [unmatched]");
+		} else {
+			printf(" [no entry]");
+		}
+		printf(" depth=%u rax=%#llx rdx=%#llx", t ? t->depth : 0,
+		       (unsigned long long)x->ret[0],
+		       (unsigned long long)x->ret[1]);
+		break;
+	}
+	case CAT_REC_SCHED_SWITCH: {
+		const struct cat_rec_sched_switch *s = (const void *)h;
+
+		printf("%.16s/%u => %.16s/%u state=%s%s%s", s->prev_comm,
+		       s->prev_tid, s->next_comm, s->next_tid,
+		       cat_offcpu_name(cat_offcpu_state(s)),
+		       h->flags & CAT_SWITCH_F_PREEMPT ? " [preempt]" : "",
+		       h->flags & CAT_SWITCH_F_IOWAIT ? " [iowait]" : "");
+		break;
+	}
+	case CAT_REC_THREAD_NEW: {
+		const struct cat_rec_thread_new *n = (const void *)h;
+
+		printf("child=%u/%u comm=%.16s%s%s", n->child_tgid, n->child_tid,
+		       n->comm, h->flags & CAT_NEW_F_PROCESS ? " [process]" : "",
+		       h->flags & CAT_NEW_F_FOLLOWED ? " [followed]" : "");
+		break;
+	}
+	case CAT_REC_THREAD_EXIT: {
+		const struct cat_rec_thread_exit *x = (const void *)h;
+
+		printf("comm=%.16s code=%d%s", x->comm, x->exit_code,
+		       h->flags & CAT_EXIT_F_GROUP_DEAD ? " [group-dead]" : "");
+		if (t)
+			t->depth = 0;
+		break;
+	}
+	case CAT_REC_EXEC: {
+		const struct cat_rec_exec *x = (const void *)h;
+
+		printf("old_tid=%u file=%.256s", x->old_tid, x->filename);
+		break;
+	}
+	case CAT_REC_LOST: {
+		const struct cat_rec_lost *l = (const void *)h;
+
+		printf("%llu records lost on CPU %u",
+		       (unsigned long long)l->count, h->cpu);
+		break;
+	}
+	}
+	putchar('\n');
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: catctl dump [--no-records] TRACE.cat\n"
+		"Print the header, probe table, every record (merged in time\n"
+		"order; times in seconds from the start) and the trailer.\n");
+}
 
 static int run(int argc, char **argv)
 {
-	fprintf(stderr, "catctl dump: not implemented yet\n");
-	return CATCTL_EXIT_FAILURE;
+	static const struct option opts[] = {
+		{ "no-records", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct cat_trace_reader *r;
+	const struct cat_rec_header *h;
+	struct cat_map threads;
+	char err[600];
+	bool records = true;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			records = false;
+			break;
+		case 'h':
+			usage(stdout);
+			return CATCTL_EXIT_OK;
+		default:
+			usage(stderr);
+			return CATCTL_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return CATCTL_EXIT_USAGE;
+	}
+	r = cat_trace_open(argv[optind], err, sizeof(err));
+	if (!r) {
+		fprintf(stderr, "catctl dump: %s\n", err);
+		return CATCTL_EXIT_BAD_INPUT;
+	}
+	cat_map_init(&threads);
+	print_header(cat_trace_info(r));
+	while (records && (ret = cat_trace_next(r, &h)) > 0)
+		print_record(r, &threads, h, cat_trace_info(r)->start_ns);
+	if (!records)
+		ret = 0;
+	print_trailer(cat_trace_info(r));
+	for (unsigned int i = 0; i < cat_trace_nwarnings(r); i++)
+		fprintf(stderr, "catctl dump: warning: %s\n",
+			cat_trace_warning(r, i));
+	if (ret < 0)
+		fprintf(stderr, "catctl dump: %s\n", cat_trace_error(r));
+	cat_map_free(&threads, free);
+	cat_trace_close(r);
+	fflush(stdout);
+	return ret < 0 ? CATCTL_EXIT_BAD_INPUT : CATCTL_EXIT_OK;
 }
 
 const struct catctl_cmd cmd_dump = {
 	.name = "dump",
-	.summary = "(not implemented yet)",
+	.summary = "print a raw trace file record by record",
 	.run = run,
 };

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * json.h - write the reconstruction as Trace Event Format JSON (the format
+ * of chrome://tracing, Perfetto UI and Trace-viewer), streamed.
+ *
+ * json.c is a struct cat_rb_sink: every event is written when rebuild.c
+ * reports it complete, so output memory is one yajl buffer regardless of
+ * the trace length. The lanes, args, flows and colours are described in
+ * Documentation/timeline.rst.
+ */
+#ifndef CAT_JSON_H
+#define CAT_JSON_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "rebuild.h"
+
+struct cat_dwarf;
+
+struct cat_json_opts {
+	const char *binary;		/* for the metadata */
+	const char *build_id;		/* hex, may be NULL */
+	uint32_t tgid;			/* the traced process */
+	uint64_t t0_ns;			/* timestamps are relative to this */
+	int64_t realtime_offset_ns;
+	struct cat_dwarf *dwarf;	/* locations; NULL: probe symbols only */
+};
+
+/* pid of the "tasks" process group that holds one lane per task. */
+#define CAT_JSON_TASKS_PID(tgid)	((tgid) + 0x40000000u)
+
+struct cat_json;
+
+/* Start the document on @out (left open on return). NULL on ENOMEM. */
+struct cat_json *cat_json_new(FILE *out, const struct cat_json_opts *opts);
+/* Fill @sink so that rebuild.c writes into @j. */
+void cat_json_sink(struct cat_json *j, struct cat_rb_sink *sink);
+/* Close the document (stats may be NULL). 0, or -EIO on a write error. */
+int cat_json_finish(struct cat_json *j, const struct cat_rb_stats *stats);
+void cat_json_free(struct cat_json *j);
+
+/* Counters for the convert summary. */
+uint64_t cat_json_blocking_polls(const struct cat_json *j);
+uint64_t cat_json_threads(const struct cat_json *j);
+
+/*
+ * The spawn site of @t as "file:line" (the program's frame of the spawn
+ * call), the first future it polls, or "?" - in @buf. Shared with report.
+ */
+const char *cat_task_site(struct cat_dwarf *d, const struct cat_rb_task *t,
+			  char *buf, size_t len);
+
+#endif /* CAT_JSON_H */

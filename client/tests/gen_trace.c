@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gen_trace.c - write a synthetic but realistic raw trace (trace.cat) for
+ * benchmarks and for tests of dump/convert/report without cat.ko.
+ *
+ * It plays a tokio multi-thread runtime: W worker threads, one per CPU,
+ * run T tasks that each yield P times (the "1000 tasks x 1000 yield_now"
+ * workload uftrace was measured on, see the notes). Every poll is what
+ * cat.ko would record with the tokio profile: raw::poll entry/return
+ * around an async fn body ({{closure}}) around a user future
+ * (YieldNow::poll), whose wake_by_ref wakes the task from inside the poll.
+ * On top of that:
+ *  - tasks are spawned through a site probe (tokio::spawn, entry only)
+ *    and a task probe (OwnedTasks::bind, returns the task in rax);
+ *  - half the tasks are spawned by the main thread, half from inside the
+ *    last poll of an earlier task, at that task's freed address (so task
+ *    addresses are reused after raw::dealloc);
+ *  - a task is picked up by whichever worker is free, so consecutive polls
+ *    hop between threads;
+ *  - every 1000th poll blocks (off-CPU sleeping 2 ms inside the poll),
+ *    every 250th is preempted for 50 us, workers park for 20 us every 100
+ *    polls; with -l N, a LOST record every N polls.
+ * Output is written through the real writer (rawfile.c), in 256 KiB
+ * chunks per CPU, like catctl start's drain.
+ *
+ * Build and run (from client/, after "make libcatctl.a"):
+ *   cc -O2 -I. -I../include -o tests/gen_trace tests/gen_trace.c \
+ *	libcatctl.a -ldw -lelf -lyajl -liberty -lz
+ *   tests/gen_trace -o /tmp/1m.cat            # 1000 tasks x 1000 polls
+ *   tests/gen_trace -t 10 -p 5 -o small.cat   # a small one
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rawfile.h"
+
+#define BIAS		0x555555554000ull
+#define CHUNK		(256 * 1024)
+#define TGID		4242
+#define MAX_WORKERS	64
+
+enum {
+	P_RAW_POLL = 1, P_CLOSURE, P_YIELD, P_WAKE, P_DEALLOC, P_BIND,
+	P_SPAWN_SITE,
+};
+
+static struct cat_probe probes[] = {
+	{ P_RAW_POLL, CAT_PROBE_BOTH, 1, CAT_ROLE_TASK_POLL, CAT_CTX_TASK,
+	  0x41000, 0x40000, "tokio::runtime::task::raw::poll",
+	  "_ZN5tokio7runtime4task3raw4poll17h0123456789abcdefE", "tokio.raw_poll" },
+	{ P_CLOSURE, CAT_PROBE_BOTH, 2, CAT_ROLE_FUTURE_POLL, CAT_CTX_COMPILER,
+	  0x42000, 0x41000, "bench::worker::{{closure}}",
+	  "_ZN5bench6worker28_$u7b$$u7b$closure$u7d$$u7d$17h0123456789abcdefE",
+	  "program async fn" },
+	{ P_YIELD, CAT_PROBE_BOTH, 2, CAT_ROLE_FUTURE_POLL, CAT_CTX_USER,
+	  0x43000, 0x42000,
+	  "<bench::YieldNow as core::future::future::Future>::poll",
+	  "_ZN69_$LT$bench..YieldNow$u20$as$u20$core..future..future..Future$GT$4poll17h0123456789abcdefE",
+	  "program impl Future" },
+	{ P_WAKE, CAT_PROBE_ENTRY, 1, CAT_ROLE_WAKE, CAT_CTX_NONE, 0x44000,
+	  0x43000, "tokio::runtime::task::waker::wake_by_ref", "", "tokio.wake" },
+	{ P_DEALLOC, CAT_PROBE_ENTRY, 1, CAT_ROLE_TASK_DEALLOC, CAT_CTX_NONE,
+	  0x45000, 0x44000, "tokio::runtime::task::raw::dealloc", "",
+	  "tokio.dealloc" },
+	{ P_BIND, CAT_PROBE_BOTH, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE, 0x46000,
+	  0x45000, "tokio::runtime::task::list::OwnedTasks<S>::bind", "",
+	  "tokio.bind" },
+	{ P_SPAWN_SITE, CAT_PROBE_ENTRY, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE,
+	  0x47000, 0x46000, "tokio::task::spawn::spawn", "", "tokio.spawn" },
+};
+
+struct cpu_buf {
+	unsigned char *data;
+	size_t len;
+};
+
+static struct cat_trace_writer *w;
+static struct cpu_buf bufs[MAX_WORKERS];
+static unsigned long long nrec;
+
+static void put(unsigned int cpu, const void *rec, size_t len)
+{
+	struct cpu_buf *b = &bufs[cpu];
+
+	if (b->len + len > CHUNK) {
+		int err = cat_trace_write_chunk(w, cpu, b->data, b->len);
+
+		if (err) {
+			fprintf(stderr, "gen_trace: %s\n", strerror(-err));
+			exit(1);
+		}
+		b->len = 0;
+	}
+	memcpy(b->data + b->len, rec, len);
+	b->len += len;
+	nrec++;
+}
+
+static void hdr(struct cat_rec_header *h, unsigned int type, size_t size,
+		unsigned int cpu, unsigned long long t, unsigned int tid,
+		unsigned int tgid)
+{
+	h->type = type;
+	h->size = size;
+	h->cpu = cpu;
+	h->flags = 0;
+	h->time_ns = t;
+	h->tid = tid;
+	h->tgid = tgid;
+}
+
+static void entry(unsigned int cpu, unsigned long long t, unsigned int tid,
+		  unsigned int id, unsigned long long a0, unsigned long long a1,
+		  unsigned long long ra)
+{
+	const struct cat_probe *p = &probes[id - 1];
+	union {
+		struct cat_rec_probe_entry e;
+		unsigned char b[sizeof(struct cat_rec_probe_entry) + 48];
+	} u;
+	size_t size = sizeof(u.e) + 8 * p->nargs;
+
+	memset(&u, 0, sizeof(u));
+	hdr(&u.e.h, CAT_REC_PROBE_ENTRY, size, cpu, t, tid, TGID);
+	u.e.probe_id = id;
+	u.e.nargs = p->nargs;
+	u.e.ip = p->vaddr + BIAS;
+	u.e.sp = 0x7ffff0000000ull;
+	u.e.ret_addr = ra;
+	if (p->nargs > 0)
+		u.e.args[0] = a0;
+	if (p->nargs > 1)
+		u.e.args[1] = a1;
+	put(cpu, &u, size);
+}
+
+static void ret(unsigned int cpu, unsigned long long t, unsigned int tid,
+		unsigned int id, unsigned long long rax)
+{
+	struct cat_rec_probe_return r;
+
+	memset(&r, 0, sizeof(r));
+	hdr(&r.h, CAT_REC_PROBE_RETURN, sizeof(r), cpu, t, tid, TGID);
+	r.probe_id = id;
+	r.func = probes[id - 1].vaddr + BIAS;
+	r.ret[0] = rax;
+	put(cpu, &r, sizeof(r));
+}
+
+static void sw(unsigned int cpu, unsigned long long t, unsigned int prev,
+	       unsigned int prev_tgid, unsigned int next, unsigned int next_tgid,
+	       unsigned int state, unsigned int flags, const char *pc,
+	       const char *nc)
+{
+	struct cat_rec_sched_switch s;
+
+	memset(&s, 0, sizeof(s));
+	hdr(&s.h, CAT_REC_SCHED_SWITCH, sizeof(s), cpu, t, prev, prev_tgid);
+	s.h.flags = flags;
+	s.prev_tid = prev;
+	s.prev_tgid = prev_tgid;
+	s.next_tid = next;
+	s.next_tgid = next_tgid;
+	s.prev_state = state;
+	memcpy(s.prev_comm, pc, strnlen(pc, sizeof(s.prev_comm)));
+	memcpy(s.next_comm, nc, strnlen(nc, sizeof(s.next_comm)));
+	put(cpu, &s, sizeof(s));
+}
+
+/* worker @tid on @cpu leaves the CPU in @state for @d ns and returns */
+static unsigned long long off(unsigned int cpu, unsigned long long t,
+			      unsigned int tid, unsigned int state,
+			      unsigned int flags, unsigned long long d)
+{
+	sw(cpu, t, tid, TGID, 0, 0, state, flags, "tokio-runtime-w", "swapper");
+	sw(cpu, t + d, 0, 0, tid, TGID, 0, 0, "swapper", "tokio-runtime-w");
+	return t + d + 100;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: gen_trace [-t tasks] [-p polls] [-w workers] [-l lost_every] -o FILE\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long tasks = 1000, polls = 1000, workers = 4, lost_every = 0;
+	const char *out = NULL;
+	unsigned long long *clock, *ptr, *ready, t;
+	unsigned long *left, *queue, qh = 0, qt = 0, nq, spawned = 0;
+	unsigned long long total = 0;
+	struct cat_probe_table table = { probes, sizeof(probes) / sizeof(probes[0]), 0 };
+	struct cat_trace_meta meta = { 0 };
+	static const uint8_t bid[20] = { 0xca, 0x7f, 0x00, 0x0d };
+	int c, err;
+
+	while ((c = getopt(argc, argv, "t:p:w:l:o:")) != -1) {
+		switch (c) {
+		case 't': tasks = strtoul(optarg, NULL, 0); break;
+		case 'p': polls = strtoul(optarg, NULL, 0); break;
+		case 'w': workers = strtoul(optarg, NULL, 0); break;
+		case 'l': lost_every = strtoul(optarg, NULL, 0); break;
+		case 'o': out = optarg; break;
+		default: usage();
+		}
+	}
+	if (!out || !tasks || !polls || !workers || workers > MAX_WORKERS)
+		usage();
+
+	meta.binary = "/usr/local/bin/bench";
+	meta.build_id = bid;
+	meta.build_id_len = sizeof(bid);
+	meta.realtime_offset_ns = 1700000000000000000ll;
+	meta.ncpus = workers;
+	meta.tgid = TGID;
+	meta.start_ns = 1000000000ull;
+	w = cat_trace_create(out, &meta, &table);
+	if (!w) {
+		perror(out);
+		return 1;
+	}
+	for (unsigned long i = 0; i < workers; i++)
+		bufs[i].data = malloc(CHUNK);
+	clock = calloc(workers, sizeof(*clock));
+	ptr = calloc(tasks, sizeof(*ptr));
+	left = calloc(tasks, sizeof(*left));
+	ready = calloc(tasks, sizeof(*ready));
+	nq = tasks + 1;
+	queue = calloc(nq, sizeof(*queue));
+
+	/* main thread (on CPU 0) spawns the first half */
+	t = meta.start_ns + 1000;
+	for (unsigned long i = 0; i < (tasks + 1) / 2; i++, spawned++) {
+		ptr[i] = 0x7f0000100000ull + i * 0x200;
+		left[i] = polls;
+		entry(0, t, TGID, P_SPAWN_SITE, 0, 0, BIAS + 0x50123);
+		entry(0, t + 50, TGID, P_BIND, 0, 0, BIAS + 0x47321);
+		ret(0, t + 200, TGID, P_BIND, ptr[i]);
+		t += 300;
+		queue[qt++ % nq] = i;
+	}
+	for (unsigned long i = 0; i < workers; i++)
+		clock[i] = t + 1000 + i * 37;
+
+	while (qh != qt) {
+		unsigned long k = queue[qh++ % nq], cw = 0;
+		unsigned int cpu, tid;
+		unsigned long long fut;
+
+		for (unsigned long i = 1; i < workers; i++)
+			if (clock[i] < clock[cw])
+				cw = i;
+		cpu = cw;
+		tid = TGID + 1 + cw;
+		/* a task is polled by one thread at a time */
+		t = clock[cw] > ready[k] ? clock[cw] : ready[k] + 50;
+		fut = ptr[k] + 0x80;
+
+		if (lost_every && total && total % lost_every == 0) {
+			struct cat_rec_lost l;
+
+			memset(&l, 0, sizeof(l));
+			hdr(&l.h, CAT_REC_LOST, sizeof(l), cpu, t, tid, TGID);
+			l.count = 17;
+			put(cpu, &l, sizeof(l));
+			t += 10;
+		}
+		entry(cpu, t, tid, P_RAW_POLL, ptr[k], 0, BIAS + 0x48100);
+		entry(cpu, t + 40, tid, P_CLOSURE, fut, 0x7ffff0001000ull,
+		      BIAS + 0x41234);
+		entry(cpu, t + 80, tid, P_YIELD, fut + 0x10, 0x7ffff0001000ull,
+		      BIAS + 0x42345);
+		t += 120;
+		if (total % 1000 == 999)
+			t = off(cpu, t, tid, CAT_TASK_INTERRUPTIBLE, 0, 2000000);
+		else if (total % 250 == 249)
+			t = off(cpu, t, tid, CAT_TASK_RUNNING,
+				CAT_SWITCH_F_PREEMPT, 50000);
+		if (left[k] > 1)
+			entry(cpu, t + 20, tid, P_WAKE, ptr[k], 0, BIAS + 0x42400);
+		ret(cpu, t + 60, tid, P_YIELD, left[k] > 1);
+		ret(cpu, t + 100, tid, P_CLOSURE, left[k] > 1);
+		t += 100;
+		if (--left[k] == 0) {
+			/* completed: freed inside its last poll */
+			entry(cpu, t + 20, tid, P_DEALLOC, ptr[k], 0,
+			      BIAS + 0x48200);
+			t += 100;
+			if (spawned < tasks) {
+				/* spawn a successor at the freed address */
+				unsigned long n = spawned++;
+
+				ptr[n] = ptr[k];
+				left[n] = polls;
+				entry(cpu, t, tid, P_SPAWN_SITE, 0, 0,
+				      BIAS + 0x41300);
+				entry(cpu, t + 50, tid, P_BIND, 0, 0,
+				      BIAS + 0x47321);
+				ret(cpu, t + 150, tid, P_BIND, ptr[n]);
+				t += 200;
+				ready[n] = t;
+				queue[qt++ % nq] = n;
+			}
+		} else {
+			queue[qt++ % nq] = k;
+		}
+		ret(cpu, t + 30, tid, P_RAW_POLL, 0);
+		t += 60;
+		ready[k] = t;
+		total++;
+		if (total % 100 == 0)
+			t = off(cpu, t, tid, CAT_TASK_INTERRUPTIBLE, 0, 20000);
+		clock[cw] = t;
+	}
+	t = 0;
+	for (unsigned long i = 0; i < workers; i++) {
+		if (bufs[i].len)
+			cat_trace_write_chunk(w, i, bufs[i].data, bufs[i].len);
+		if (clock[i] > t)
+			t = clock[i];
+	}
+	{
+		struct cat_trace_cpu_stats *st = calloc(workers, sizeof(*st));
+
+		for (unsigned long i = 0; i < workers; i++)
+			st[i].records = nrec / workers;
+		cat_trace_set_end(w, t + 1000);
+		err = cat_trace_finish(w, st, workers);
+		free(st);
+	}
+	if (err) {
+		fprintf(stderr, "gen_trace: %s: %s\n", out, strerror(-err));
+		return 1;
+	}
+	fprintf(stderr, "gen_trace: %s: %llu polls, %lu tasks, %llu records\n",
+		out, total, tasks, nrec);
+	return 0;
+}

@@ -90,6 +90,7 @@ fn expect(line: String) {
 }
 
 fn main() {
+    cat_testutil::wait_for_go();
     task::block_on(async {
         let mut spawned = 0u32;
         let mut polls_min = 0u32;

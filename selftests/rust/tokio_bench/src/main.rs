@@ -40,6 +40,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n = arg(&args, 1, 100);
     let k = arg(&args, 2, 199);
+    cat_testutil::wait_for_go();
 
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()

@@ -145,6 +145,7 @@ fn expect(line: String) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    cat_testutil::wait_for_go();
     let mut spawned = 0u32;
     let mut polls_min = 0u32;
     let mut polls_max = 0u32;

@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * catctl_test - trace the bundled tokio and async-std programs end to end
+ * with "catctl start", in debug and release builds, launched and attached
+ * with --pid, and check that the trace agrees with what each program says
+ * it did (its "cat-expect:" lines, see selftests/rust/README.md):
+ *
+ *  - catctl and the program exit 0, and no record was dropped;
+ *  - every probe entry is matched by its return on the same thread;
+ *  - one task instance per spawned task, tied to its spawn line, with the
+ *    number of polls the program counted;
+ *  - the Trace-viewer JSON parses.
+ *
+ * The report ("catctl report --format json") is what a script would use,
+ * so the test reads the task table from there.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <yajl/yajl_tree.h>
+
+#include "kselftest_harness.h"
+
+#include "rawfile.h"
+#include "session.h"
+
+#define APP_DIR		"/cat/app"
+#define CATCTL		APP_DIR "/catctl"
+#define MAX_SITES	32
+#define MAX_TASKS	256
+#define RUN_TIMEOUT_S	300
+
+/* One "cat-expect: spawn_line=..." line. */
+struct site {
+	char where[256];	/* FILE:LINE as the program printed it */
+	long tasks, polls_min, polls_max;
+};
+
+struct expect {
+	struct site sites[MAX_SITES];
+	int nsites;
+	long tasks_spawned, blocking_tasks, polls;	/* -1: not printed */
+};
+
+struct task {
+	char spawned_at[256];
+	long polls;
+	bool spawn_blocking;
+};
+
+struct report {
+	struct task tasks[MAX_TASKS];
+	int ntasks;
+	long task_instances;
+};
+
+static char *slurp(const char *path, size_t *len)
+{
+	struct stat sb;
+	char *buf;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return NULL;
+	if (fstat(fileno(f), &sb) || !(buf = malloc(sb.st_size + 1))) {
+		fclose(f);
+		return NULL;
+	}
+	*len = fread(buf, 1, sb.st_size, f);
+	buf[*len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static long kv_long(const char *line, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	p = strstr(line, pat);
+	if (!p && !strncmp(line, pat + 1, strlen(pat + 1)))
+		p = line - 1;
+	return p ? strtol(p + strlen(pat), NULL, 10) : -1;
+}
+
+/* Parse the program's "cat-expect:" lines from its captured stdout. */
+static int parse_expect(const char *path, struct expect *e)
+{
+	char line[512], *s;
+	FILE *f = fopen(path, "r");
+
+	memset(e, 0, sizeof(*e));
+	e->tasks_spawned = e->blocking_tasks = e->polls = -1;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "cat-expect: ", 12))
+			continue;
+		s = line + 12;
+		s[strcspn(s, "\n")] = '\0';
+		if (!strncmp(s, "spawn_line=", 11) ||
+		    !strncmp(s, "spawn_blocking_line=", 20)) {
+			struct site *st = &e->sites[e->nsites];
+
+			if (e->nsites == MAX_SITES)
+				continue;
+			sscanf(strchr(s, '=') + 1, "%255s", st->where);
+			st->tasks = kv_long(s, "tasks");
+			st->polls_min = kv_long(s, "polls");
+			st->polls_max = st->polls_min;
+			if (st->polls_min < 0) {
+				st->polls_min = kv_long(s, "polls_min");
+				st->polls_max = kv_long(s, "polls_max");
+			}
+			e->nsites++;
+		} else if (!strncmp(s, "tasks_spawned=", 14)) {
+			e->tasks_spawned = atol(s + 14);
+		} else if (!strncmp(s, "blocking_tasks=", 15)) {
+			e->blocking_tasks = atol(s + 15);
+		} else if (!strncmp(s, "polls=", 6)) {
+			e->polls = atol(s + 6);
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Does a DWARF path:line end with the program's file!():line!()? */
+static bool same_site(const char *dwarf, const char *prog)
+{
+	size_t ld = strlen(dwarf), lp = strlen(prog);
+
+	if (ld < lp || strcmp(dwarf + ld - lp, prog))
+		return false;
+	return ld == lp || dwarf[ld - lp - 1] == '/';
+}
+
+static int parse_report(const char *path, struct report *r, char *err,
+			size_t errlen)
+{
+	static const char *tasks_path[] = { "tasks", NULL };
+	static const char *ti_path[] = { "task_instances", NULL };
+	static const char *at_path[] = { "spawned_at", NULL };
+	static const char *polls_path[] = { "polls", NULL };
+	static const char *sb_path[] = { "spawn_blocking", NULL };
+	yajl_val root, tasks, v;
+	size_t len, i;
+	char *text = slurp(path, &len);
+
+	memset(r, 0, sizeof(*r));
+	if (!text) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	root = yajl_tree_parse(text, err, errlen);
+	free(text);
+	if (!root)
+		return -1;
+	v = yajl_tree_get(root, ti_path, yajl_t_number);
+	r->task_instances = v ? YAJL_GET_INTEGER(v) : -1;
+	tasks = yajl_tree_get(root, tasks_path, yajl_t_array);
+	for (i = 0; tasks && i < YAJL_GET_ARRAY(tasks)->len &&
+		    r->ntasks < MAX_TASKS; i++) {
+		yajl_val t = YAJL_GET_ARRAY(tasks)->values[i];
+		struct task *tk = &r->tasks[r->ntasks++];
+
+		v = yajl_tree_get(t, at_path, yajl_t_string);
+		snprintf(tk->spawned_at, sizeof(tk->spawned_at), "%s",
+			 v ? YAJL_GET_STRING(v) : "");
+		v = yajl_tree_get(t, polls_path, yajl_t_number);
+		tk->polls = v ? YAJL_GET_INTEGER(v) : -1;
+		v = yajl_tree_get(t, sb_path, yajl_t_any);
+		tk->spawn_blocking = v && YAJL_IS_TRUE(v);
+	}
+	yajl_tree_free(root);
+	return 0;
+}
+
+/* Run argv with stdout/stderr to files; returns the wait status. */
+static pid_t start_cmd(char *const argv[], const char *out, const char *errf,
+		       int in_fd, const char *env)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (o < 0 || e < 0)
+			_exit(126);
+		dup2(o, 1);
+		dup2(e, 2);
+		if (in_fd >= 0)
+			dup2(in_fd, 0);
+		if (env)
+			putenv((char *)env);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int wait_timeout(pid_t pid, int seconds)
+{
+	int status, i;
+
+	for (i = 0; i < seconds * 10; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(100000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+static bool file_has(const char *path, const char *what)
+{
+	size_t len;
+	char *text = slurp(path, &len);
+	bool found = text && strstr(text, what);
+
+	free(text);
+	return found;
+}
+
+static void dump_file(const char *path)
+{
+	size_t len;
+	char *text = slurp(path, &len);
+
+	if (text)
+		fprintf(stderr, "# --- %s ---\n%s\n", path, text);
+	free(text);
+}
+
+/*
+ * Check the raw trace: no drops, and every entry of an entry+return probe
+ * matched by its return on the same thread (a per-thread stack of probe
+ * ids). Returns the number of unmatched entries, or -1 on a read error.
+ */
+#define MAX_THREADS	128
+#define MAX_DEPTH	256
+
+struct stack {
+	uint32_t tid;
+	uint32_t ids[MAX_DEPTH];
+	int depth;
+};
+
+static long unmatched_entries(const char *raw, uint64_t *dropped,
+			      uint64_t *entries, char *err, size_t errlen)
+{
+	static struct stack stacks[MAX_THREADS];
+	const struct cat_rec_header *h;
+	const struct cat_trace_info *in;
+	struct cat_trace_reader *r;
+	int nstacks = 0, i, ret;
+	long unmatched = 0;
+
+	r = cat_trace_open(raw, err, errlen);
+	if (!r)
+		return -1;
+	in = cat_trace_info(r);
+	*dropped = 0;
+	*entries = 0;
+	for (i = 0; in->cpu_stats && i < (int)in->ncpus; i++)
+		*dropped += in->cpu_stats[i].dropped;
+
+	while ((ret = cat_trace_next(r, &h)) == 1) {
+		const struct cat_probe *p;
+		struct stack *s = NULL;
+		uint32_t id;
+
+		if (h->type == CAT_REC_PROBE_ENTRY)
+			id = ((const struct cat_rec_probe_entry *)h)->probe_id;
+		else if (h->type == CAT_REC_PROBE_RETURN)
+			id = ((const struct cat_rec_probe_return *)h)->probe_id;
+		else
+			continue;
+		p = cat_trace_probe(r, id);
+		if (!p || p->mode != CAT_PROBE_BOTH)
+			continue;
+		for (i = 0; i < nstacks; i++)
+			if (stacks[i].tid == h->tid)
+				s = &stacks[i];
+		if (!s && nstacks < MAX_THREADS) {
+			s = &stacks[nstacks++];
+			s->tid = h->tid;
+			s->depth = 0;
+		}
+		if (!s)
+			continue;
+		if (h->type == CAT_REC_PROBE_ENTRY) {
+			(*entries)++;
+			if (h->flags & CAT_ENTRY_F_NO_RETURN)
+				continue;
+			if (s->depth < MAX_DEPTH)
+				s->ids[s->depth] = id;
+			s->depth++;
+		} else if (s->depth > 0 && s->ids[s->depth - 1] == id) {
+			s->depth--;
+		}
+		/* a return with no entry: a call begun before attaching */
+	}
+	for (i = 0; i < nstacks; i++)
+		unmatched += stacks[i].depth;
+	if (ret < 0) {
+		snprintf(err, errlen, "%s", cat_trace_error(r));
+		unmatched = -1;
+	}
+	cat_trace_close(r);
+	return unmatched;
+}
+
+FIXTURE(trace) {
+	char dir[64];
+	char out[128], err[128], raw[128], json[128], rep[128], rep_err[128];
+	char prog_err[128];
+	struct expect exp;
+	struct report rep_data;
+};
+
+FIXTURE_VARIANT(trace) {
+	const char *prog;	/* below APP_DIR */
+	const char *arg1, *arg2;
+	bool attach;
+};
+
+FIXTURE_VARIANT_ADD(trace, tokio_multi_release) {
+	.prog = "release/tokio_multi",
+};
+
+FIXTURE_VARIANT_ADD(trace, tokio_multi_debug) {
+	.prog = "debug/tokio_multi",
+};
+
+FIXTURE_VARIANT_ADD(trace, tokio_multi_release_attach) {
+	.prog = "release/tokio_multi",
+	.attach = true,
+};
+
+FIXTURE_VARIANT_ADD(trace, tokio_bench_release) {
+	.prog = "release/tokio_bench",
+	.arg1 = "50",
+	.arg2 = "19",
+};
+
+FIXTURE_VARIANT_ADD(trace, asyncstd_release) {
+	.prog = "release/asyncstd_demo",
+};
+
+FIXTURE_VARIANT_ADD(trace, asyncstd_debug) {
+	.prog = "debug/asyncstd_demo",
+};
+
+FIXTURE_VARIANT_ADD(trace, asyncstd_release_attach) {
+	.prog = "release/asyncstd_demo",
+	.attach = true,
+};
+
+FIXTURE_SETUP(trace)
+{
+	snprintf(self->dir, sizeof(self->dir), "/tmp/catctl.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	snprintf(self->out, sizeof(self->out), "%s/program.out", self->dir);
+	snprintf(self->err, sizeof(self->err), "%s/catctl.err", self->dir);
+	snprintf(self->raw, sizeof(self->raw), "%s/trace.cat", self->dir);
+	snprintf(self->json, sizeof(self->json), "%s/trace.json", self->dir);
+	snprintf(self->rep, sizeof(self->rep), "%s/report.json", self->dir);
+	snprintf(self->rep_err, sizeof(self->rep_err), "%s/report.err",
+		 self->dir);
+	snprintf(self->prog_err, sizeof(self->prog_err), "%s/program.err",
+		 self->dir);
+}
+
+/* Keep a failed run's files for the host: /out travels back with TAP. */
+FIXTURE_TEARDOWN(trace)
+{
+	char cmd[256], name[64];
+	char *c;
+
+	if (!_metadata->passed && !access("/out", W_OK)) {
+		snprintf(name, sizeof(name), "%s%s", variant->prog,
+			 variant->attach ? "_attach" : "");
+		for (c = name; *c; c++)
+			if (*c == '/')
+				*c = '_';
+		snprintf(cmd, sizeof(cmd), "cp -r %s /out/catctl-%s", self->dir,
+			 name);
+		if (system(cmd))
+			fprintf(stderr, "# cannot keep %s\n", self->dir);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
+	if (system(cmd))
+		fprintf(stderr, "# cannot remove %s\n", self->dir);
+}
+
+/* catctl start --binary PROG -- ARGS: the program runs under catctl. */
+static void run_launched(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(trace) *self,
+			 const FIXTURE_VARIANT(trace) *variant,
+			 const char *prog)
+{
+	char *argv[] = { CATCTL, "start", "--binary", (char *)prog,
+			 "--raw", self->raw, "-o", self->json, "--",
+			 (char *)variant->arg1, (char *)variant->arg2, NULL };
+	int status;
+
+	if (!variant->arg1)
+		argv[8] = NULL;
+	status = wait_timeout(start_cmd(argv, self->out, self->err, -1, NULL),
+			      RUN_TIMEOUT_S);
+	if (status != 0)
+		dump_file(self->err);
+	ASSERT_EQ(0, status);
+}
+
+/*
+ * The program runs first, waits on stdin (CAT_WAIT_STDIN) until
+ * "catctl start --pid" has armed the module, then does its work.
+ */
+static void run_attached(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(trace) *self, const char *prog)
+{
+	char pidbuf[16], ready[160], out_catctl[160];
+	char *pargv[] = { (char *)prog, NULL };
+	char *cargv[] = { CATCTL, "start", "--pid", pidbuf, "--raw", self->raw,
+			  "-o", self->json, NULL };
+	pid_t program, catctl;
+	struct cat_stats st;
+	int in[2], i, status;
+	bool running = false;
+
+	ASSERT_EQ(0, pipe(in));
+	program = start_cmd(pargv, self->out, self->prog_err, in[0],
+			    "CAT_WAIT_STDIN=1");
+	close(in[0]);
+	snprintf(ready, sizeof(ready), "cat-ready: pid=%d", program);
+	for (i = 0; i < 600 && !file_has(self->out, ready); i++)
+		usleep(50000);
+	ASSERT_TRUE(file_has(self->out, ready));
+
+	snprintf(pidbuf, sizeof(pidbuf), "%d", program);
+	snprintf(out_catctl, sizeof(out_catctl), "%s/catctl.out", self->dir);
+	catctl = start_cmd(cargv, out_catctl, self->err, -1, NULL);
+	for (i = 0; i < 1200 && !running; i++) {
+		if (!cat_stats_read(&st)) {
+			running = !strcmp(st.state, "running") &&
+				  st.target == program;
+			cat_stats_free(&st);
+		}
+		if (!running)
+			usleep(50000);
+	}
+	if (!running)
+		dump_file(self->err);
+	ASSERT_TRUE(running);
+
+	ASSERT_EQ(1, write(in[1], "\n", 1));
+	close(in[1]);
+	status = wait_timeout(program, RUN_TIMEOUT_S);
+	EXPECT_EQ(0, status);
+	status = wait_timeout(catctl, 60);
+	if (status != 0)
+		dump_file(self->err);
+	ASSERT_EQ(0, status);
+}
+
+TEST_F_TIMEOUT(trace, agrees_with_program, 900)
+{
+	char prog[128], errbuf[512];
+	char *rargv[] = { CATCTL, "report", "--format", "json", self->raw,
+			  NULL };
+	uint64_t dropped, entries;
+	long unmatched, own_tasks = 0, total_polls = 0;
+	int i, j, status;
+	size_t len;
+	char *json;
+	yajl_val root;
+
+	snprintf(prog, sizeof(prog), "%s/%s", APP_DIR, variant->prog);
+	if (variant->attach)
+		run_attached(_metadata, self, prog);
+	else
+		run_launched(_metadata, self, variant, prog);
+	ASSERT_EQ(0, parse_expect(self->out, &self->exp));
+	ASSERT_LT(0, self->exp.nsites);
+
+	/* the raw trace: nothing lost, every entry returned */
+	unmatched = unmatched_entries(self->raw, &dropped, &entries, errbuf,
+				      sizeof(errbuf));
+	if (unmatched < 0)
+		TH_LOG("%s", errbuf);
+	ASSERT_EQ(0, unmatched);
+	EXPECT_EQ(0, dropped);
+	EXPECT_LT(0, entries);
+
+	/* the timeline JSON parses */
+	json = slurp(self->json, &len);
+	ASSERT_NE(NULL, json);
+	root = yajl_tree_parse(json, errbuf, sizeof(errbuf));
+	free(json);
+	if (!root)
+		TH_LOG("%s: %s", self->json, errbuf);
+	ASSERT_NE(NULL, root);
+	yajl_tree_free(root);
+
+	/* one task instance per spawned task, at its spawn line */
+	status = wait_timeout(start_cmd(rargv, self->rep, self->rep_err, -1,
+					NULL), 120);
+	if (status)
+		dump_file(self->rep_err);
+	ASSERT_EQ(0, status);
+	ASSERT_EQ(0, parse_report(self->rep, &self->rep_data, errbuf,
+				  sizeof(errbuf)));
+
+	for (i = 0; i < self->exp.nsites; i++) {
+		const struct site *s = &self->exp.sites[i];
+		long n = 0;
+
+		for (j = 0; j < self->rep_data.ntasks; j++) {
+			const struct task *t = &self->rep_data.tasks[j];
+
+			if (!same_site(t->spawned_at, s->where))
+				continue;
+			n++;
+			total_polls += t->polls;
+			if (s->polls_min >= 0 &&
+			    (t->polls < s->polls_min || t->polls > s->polls_max))
+				TH_LOG("task at %s: %ld polls, expected %ld..%ld",
+				       s->where, t->polls, s->polls_min,
+				       s->polls_max);
+			EXPECT_TRUE(s->polls_min < 0 ||
+				    (t->polls >= s->polls_min &&
+				     t->polls <= s->polls_max));
+		}
+		if (n != s->tasks)
+			TH_LOG("spawn site %s: %ld task instances, program spawned %ld",
+			       s->where, n, s->tasks);
+		EXPECT_EQ(s->tasks, n);
+		own_tasks += n;
+	}
+	if (self->exp.tasks_spawned >= 0)
+		EXPECT_EQ(self->exp.tasks_spawned +
+			  (self->exp.blocking_tasks > 0 ?
+			   self->exp.blocking_tasks : 0), own_tasks);
+	if (self->exp.polls >= 0)
+		EXPECT_EQ(self->exp.polls, total_polls);
+}
+
+TEST_HARNESS_MAIN

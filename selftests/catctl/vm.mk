@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: GPL-2.0
+# catctl end to end: trace the bundled Rust programs (selftests/rust) in
+# the VM with the real catctl. The guest gets /cat/app/catctl and
+# /cat/app/{debug,release}/<program>; the tests link the client's library.
+
+CATCTL_OUT := $(OUT)/catctl
+CATCTL_APP := $(CATCTL_OUT)/app
+RUST_PROGS := tokio_multi tokio_bench asyncstd_demo
+CATCTL_TESTS := catctl_test
+
+VM_TESTDIRS += $(CATCTL_OUT)/tests
+VM_FILES += $(CATCTL_APP)
+VM_DEPS += $(addprefix $(CATCTL_OUT)/tests/,$(CATCTL_TESTS)) catctl-app
+
+$(TOP)/client/libcatctl.a $(TOP)/client/catctl: FORCE
+	$(MAKE) -C $(TOP)/client catctl libcatctl.a
+
+$(CATCTL_OUT)/tests/%: catctl/%.c $(TOP)/client/libcatctl.a $(KSFT)/kselftest_harness.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(TOP)/client -o $@ $< $(TOP)/client/libcatctl.a \
+		-ldw -lelf -lyajl -liberty -lz
+
+catctl-app: $(TOP)/client/catctl
+	$(MAKE) -C rust
+	@mkdir -p $(CATCTL_APP)/debug $(CATCTL_APP)/release
+	cp $(TOP)/client/catctl $(CATCTL_APP)/
+	for p in $(RUST_PROGS); do \
+		cp $(BUILD)/rust/debug/$$p $(CATCTL_APP)/debug/ && \
+		cp $(BUILD)/rust/release/$$p $(CATCTL_APP)/release/ || exit 1; \
+	done
+
+.PHONY: catctl-app FORCE

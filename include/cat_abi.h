@@ -106,8 +106,9 @@ struct cat_rec_probe_return {
 
 /*
  * Values of @prev_state: the kernel's task state bits at the switch
- * (prev->__state), as user-visible in /sys/kernel/tracing. 0 is runnable;
- * with CAT_SWITCH_F_PREEMPT the task was preempted while runnable.
+ * (prev->__state), masked to CAT_TASK_STATE_MASK (modifier bits such as
+ * TASK_FREEZABLE are dropped). 0 is runnable; with CAT_SWITCH_F_PREEMPT
+ * the task was preempted while runnable.
  */
 #define CAT_TASK_RUNNING		0x0000
 #define CAT_TASK_INTERRUPTIBLE		0x0001	/* S: sleeping, woken by events */
@@ -116,6 +117,7 @@ struct cat_rec_probe_return {
 #define CAT_TASK_TRACED			0x0008	/* t */
 #define CAT_TASK_DEAD			0x0080
 #define CAT_TASK_PARKED			0x0040
+#define CAT_TASK_STATE_MASK		0x00cf
 
 #define CAT_COMM_LEN		16
 
@@ -147,8 +149,13 @@ struct cat_rec_thread_new {
 	char comm[CAT_COMM_LEN];
 };
 
-/* cat_rec_thread_exit.header.flags */
-#define CAT_EXIT_F_GROUP_DEAD	0x1	/* the last thread of its process */
+/*
+ * cat_rec_thread_exit.header.flags. GROUP_DEAD: no thread of the process
+ * was left running when this one exited. Threads of a dying process race
+ * to their exit, so more than one may carry it; the process's last exit
+ * record always does.
+ */
+#define CAT_EXIT_F_GROUP_DEAD	0x1
 
 /* A traced thread exited. The header is the exiting thread's. */
 struct cat_rec_thread_exit {
@@ -188,7 +195,10 @@ struct cat_rec_lost {
  * @padding and then @committed (with a write barrier in between) when it
  * moves on, so a reader that sees @committed == 1 (read with acquire
  * semantics) may read the records in
- * [sizeof(header), subbuf_size - padding). After reading, the reader
+ * [sizeof(header), subbuf_size - padding). A subbuffer keeps its old seq
+ * and committed == 1 after it was consumed, until the writer reuses it, so
+ * a reader must read @seq first and require seq == consumed before it
+ * looks at @committed. After reading, the reader
  * writes "consumed <cpu> <n>" to the control file to give the subbuffers
  * back. @seq counts subbuffers on that CPU from 0: the reader's
  * next subbuffer is index (consumed % n_subbufs) and must carry
@@ -229,8 +239,9 @@ struct cat_subbuf_header {
  *
  * States: idle --start--> running --stop--> stopped --reset--> idle.
  * Configuration commands are accepted in idle only (-EBUSY otherwise);
- * a malformed command returns -EINVAL, an unknown probe id -ENOENT, a
- * duplicate id -EEXIST, a missing target -ESRCH; in every error case the
+ * a malformed command returns -EINVAL (also "start" without a target), an
+ * unknown probe id -ENOENT, a duplicate id -EEXIST, a target process that
+ * does not exist (any more) -ESRCH; in every error case the
  * state and configuration are unchanged. Reading the control file returns
  * the configuration in this same grammar, preceded by comment lines
  * starting with '#'.

@@ -51,7 +51,8 @@ static void cat_probe_switch(void *data, bool preempt,
 		rec->prev_tgid = prev->tgid;
 		rec->next_tid = next->pid;
 		rec->next_tgid = next->tgid;
-		rec->prev_state = prev_state;
+		/* reportable bits only: not TASK_FREEZABLE and friends */
+		rec->prev_state = prev_state & CAT_TASK_STATE_MASK;
 		rec->reserved = 0;
 		memcpy(rec->prev_comm, prev->comm, CAT_COMM_LEN);
 		memcpy(rec->next_comm, next->comm, CAT_COMM_LEN);
@@ -66,6 +67,15 @@ static void cat_probe_fork(void *data, struct task_struct *parent,
 	unsigned long flags;
 	struct cat_cpu *c;
 	u16 rflags = 0;
+
+	/*
+	 * A traced process's tgid stays in the set after it dies, because its
+	 * threads' exit records may still be on their way. The only way the
+	 * number can come back is as a new process, created right here: that
+	 * one is not ours, unless we follow its parent (below).
+	 */
+	if (child->tgid != parent->tgid && cat_tgid_traced(child->tgid))
+		cat_target_remove(child->tgid);
 
 	if (!cat_tgid_traced(parent->tgid))
 		return;
@@ -108,7 +118,12 @@ static void cat_probe_exit(void *data, struct task_struct *p)
 	struct cat_cpu *c;
 	bool group_dead;
 
-	/* do_exit() has already dropped p from signal->live */
+	/*
+	 * do_exit() drops each thread from signal->live before it gets here,
+	 * so 0 means no thread of the process is left running. Threads of a
+	 * dying process race to this point, so several of them may see 0;
+	 * the one that gets here last always does.
+	 */
 	group_dead = atomic_read(&p->signal->live) == 0;
 	if (group_dead && p->tgid == READ_ONCE(cat_owner_tgid))
 		schedule_work(&cat_owner_exit_work);
@@ -127,10 +142,6 @@ static void cat_probe_exit(void *data, struct task_struct *p)
 		memcpy(rec->comm, p->comm, CAT_COMM_LEN);
 	}
 	local_irq_restore(flags);
-
-	/* a later process may get this tgid: it is not ours */
-	if (group_dead)
-		cat_target_remove(p->tgid);
 }
 
 static void cat_probe_exec(void *data, struct task_struct *p, pid_t old_pid,

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cat_target.c - the program the module tests trace.
+ *
+ * It calls a few small functions a known number of times with arguments
+ * and return values a test can predict, so the tests can check the probe
+ * records one by one. Argv is a list of actions run in order:
+ *
+ *   add N        N calls cat_add(a, a + 1000) with a = 0, 1, 2, ... counted
+ *                across the whole run (a fork child starts at 1000000), so
+ *                every call has distinct arguments; returns 4a + 1000
+ *   args6 N      N calls cat_args6(a, a+1, ..., a+5); returns their sum
+ *   pair N       N calls cat_pair(a); returns the 16-byte {a, ~a} in rax:rdx
+ *   recurse D    one call cat_recurse(D): D nested calls, each returns its depth
+ *   sleep N US   N times usleep(US)
+ *   wait         print "wait" on stdout and block until a byte arrives on stdin
+ *   fork N       fork; the child prints nothing, does "add N" and exits 7;
+ *                the parent prints "child <pid>" and waits for it
+ *   thread N     start a thread that does "add N", join it
+ *   threads K N  K threads at once, thread i (0..K-1) doing N calls
+ *                cat_add(a, a + 1000) with a = (i + 1) * 100000 + j
+ *   getppid N    N calls of libc's getppid() (a probe in a shared library)
+ *   block        one call cat_block(21): inside it, print "wait" and block
+ *                until a byte arrives on stdin; returns 42
+ *   addr         print "cat_add <address>" (its run-time address)
+ *   exit CODE    exit now with CODE
+ *
+ * Exits 0 when every call returned what it should (so a probe that breaks
+ * the traced program is caught too), 1 otherwise, 2 on bad usage.
+ *
+ * Built with -O1 -g; the functions are global, noinline and noclone and
+ * contain an empty asm so the compiler can neither inline, clone, nor
+ * fold the calls: the symbol in the ELF file is the code that runs.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PROBED __attribute__((noinline, noclone, used))
+
+struct cat_pair_ret {
+	long a, b;
+};
+
+PROBED long cat_add(long a, long b)
+{
+	asm volatile("" ::: "memory");
+	return 3 * a + b;
+}
+
+PROBED long cat_args6(long a, long b, long c, long d, long e, long f)
+{
+	asm volatile("" ::: "memory");
+	return a + b + c + d + e + f;
+}
+
+PROBED struct cat_pair_ret cat_pair(long a)
+{
+	struct cat_pair_ret r = { a, ~a };
+
+	asm volatile("" ::: "memory");
+	return r;
+}
+
+PROBED long cat_recurse(long depth)
+{
+	asm volatile("" ::: "memory");
+	if (depth <= 1)
+		return depth;
+	return cat_recurse(depth - 1) + 1;
+}
+
+PROBED long cat_block(long x)
+{
+	char c;
+
+	asm volatile("" ::: "memory");
+	printf("wait\n");
+	if (read(0, &c, 1) != 1)
+		return -1;
+	return 2 * x;
+}
+
+static long next_a;
+static int bad;
+
+static void do_add(long n)
+{
+	for (long i = 0; i < n; i++, next_a++)
+		if (cat_add(next_a, next_a + 1000) != 4 * next_a + 1000)
+			bad = 1;
+}
+
+static void *thread_fn(void *arg)
+{
+	do_add((long)arg);
+	return NULL;
+}
+
+static long threads_n;
+
+static void *threads_fn(void *arg)
+{
+	long base = ((long)arg + 1) * 100000;
+
+	for (long j = 0; j < threads_n; j++)
+		if (cat_add(base + j, base + j + 1000) != 4 * (base + j) + 1000)
+			bad = 1;
+	return NULL;
+}
+
+static long num(const char *s)
+{
+	char *end;
+	long v;
+
+	if (!s)
+		exit(2);
+	v = strtol(s, &end, 0);
+	if (*end)
+		exit(2);
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "add")) {
+			do_add(num(argv[++i]));
+		} else if (!strcmp(a, "args6")) {
+			long n = num(argv[++i]);
+
+			for (long k = 0; k < n; k++, next_a++)
+				if (cat_args6(next_a, next_a + 1, next_a + 2, next_a + 3,
+					      next_a + 4, next_a + 5) != 6 * next_a + 15)
+					bad = 1;
+		} else if (!strcmp(a, "pair")) {
+			long n = num(argv[++i]);
+
+			for (long k = 0; k < n; k++, next_a++) {
+				struct cat_pair_ret r = cat_pair(next_a);
+
+				if (r.a != next_a || r.b != ~next_a)
+					bad = 1;
+			}
+		} else if (!strcmp(a, "recurse")) {
+			long d = num(argv[++i]);
+
+			if (cat_recurse(d) != d)
+				bad = 1;
+		} else if (!strcmp(a, "sleep")) {
+			long n = num(argv[i + 1]), us = num(argv[i + 2]);
+
+			i += 2;
+			for (long k = 0; k < n; k++)
+				usleep(us);
+		} else if (!strcmp(a, "wait")) {
+			char c;
+
+			printf("wait\n");
+			if (read(0, &c, 1) != 1)
+				return 1;
+		} else if (!strcmp(a, "fork")) {
+			long n = num(argv[++i]);
+			int status;
+			pid_t pid = fork();
+
+			if (pid < 0)
+				return 1;
+			if (pid == 0) {
+				next_a = 1000000;
+				do_add(n);
+				_exit(bad ? 1 : 7);
+			}
+			printf("child %d\n", pid);
+			if (waitpid(pid, &status, 0) != pid ||
+			    !WIFEXITED(status) || WEXITSTATUS(status) != 7)
+				bad = 1;
+		} else if (!strcmp(a, "thread")) {
+			long n = num(argv[++i]);
+			pthread_t t;
+
+			if (pthread_create(&t, NULL, thread_fn, (void *)n))
+				return 1;
+			pthread_join(t, NULL);
+		} else if (!strcmp(a, "threads")) {
+			long k = num(argv[i + 1]);
+			pthread_t t[64];
+
+			threads_n = num(argv[i + 2]);
+			i += 2;
+			if (k < 1 || k > 64)
+				return 2;
+			for (long j = 0; j < k; j++)
+				if (pthread_create(&t[j], NULL, threads_fn, (void *)j))
+					return 1;
+			for (long j = 0; j < k; j++)
+				pthread_join(t[j], NULL);
+		} else if (!strcmp(a, "getppid")) {
+			long n = num(argv[++i]);
+			pid_t pp = getppid();
+
+			for (long k = 0; k < n; k++)
+				if (getppid() != pp)
+					bad = 1;
+		} else if (!strcmp(a, "block")) {
+			if (cat_block(21) != 42)
+				bad = 1;
+		} else if (!strcmp(a, "addr")) {
+			printf("cat_add %p\n", (void *)cat_add);
+		} else if (!strcmp(a, "exit")) {
+			exit(num(argv[++i]));
+		} else {
+			fprintf(stderr, "cat_target: unknown action %s\n", a);
+			return 2;
+		}
+	}
+	return bad;
+}

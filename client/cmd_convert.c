@@ -23,6 +23,19 @@
 #include "json.h"
 #include "rawfile.h"
 #include "rebuild.h"
+#include "symbols.h"
+
+/* Locations from another build of the program would all be wrong: say so. */
+static void check_build_id(const char *binary, const char *want)
+{
+	char have[2 * CAT_TRACE_BUILD_ID_MAX + 1] = "";
+
+	if (!*want || cat_build_id(binary, have, sizeof(have)) <= 0)
+		return;
+	if (strcmp(have, want))
+		fprintf(stderr, "catctl: warning: %s has build-id %s, the trace was taken with %s: source locations will be wrong\n",
+			binary, have, want);
+}
 
 int cat_convert_file(const char *raw, const char *json,
 		     const struct cat_convert_opts *opts,
@@ -71,6 +84,8 @@ int cat_convert_file(const char *raw, const char *json,
 		else if (!cat_dwarf_has_debuginfo(dw))
 			fprintf(stderr, "catctl: warning: %s has no DWARF: locations are symbol names\n",
 				binary);
+		if (dw)
+			check_build_id(binary, build_id);
 	}
 
 	if (to_stdout) {

@@ -1,16 +1,473 @@
 // SPDX-License-Identifier: GPL-2.0
-/* PLACEHOLDER: replaced by the real implementation before it lands. */
+/*
+ * cmd_report.c - "catctl report trace.cat": one row per task instance
+ * (spawn site, polls, busy time, off-CPU time inside polls, longest poll,
+ * wake-to-poll delay, state at the end), then the worst polls with their
+ * location. Text for people, --format json for scripts.
+ *
+ * It runs the same streaming rebuild as convert; per task it keeps the
+ * wake-to-poll delays only while the task is alive (for the median), so
+ * memory is one summary row per task instance plus the live tasks.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_gen.h>
+
 #include "catctl.h"
+#include "dwarf.h"
+#include "json.h"
+#include "rawfile.h"
+#include "rebuild.h"
+
+struct row {
+	uint64_t id;
+	char site[160];
+	uint32_t polls;
+	uint32_t blocking;
+	uint64_t busy_ns, offcpu_ns, longest_ns;
+	uint64_t wake_med_ns, wake_max_ns;
+	uint32_t nwakes;
+	enum cat_task_state state;
+	bool spawn_blocking;
+};
+
+struct worst {
+	uint64_t task, dur_ns, start_ns, offcpu_ns;
+	uint32_t tid, seq;
+	unsigned int blocking;
+	char where[160];
+};
+
+struct live {
+	uint64_t *delays;
+	size_t n, cap;
+};
+
+struct report {
+	struct cat_dwarf *dw;
+	uint64_t t0;
+	struct row *rows;
+	size_t nrows, caprows;
+	struct worst *worst;
+	size_t nworst, top;
+	uint64_t blocking;
+	bool oom;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void on_task_new(void *ctx, struct cat_rb_task *t)
+{
+	t->user = calloc(1, sizeof(struct live));
+}
+
+static void on_poll(void *ctx, const struct cat_rb_poll *p)
+{
+	struct report *r = ctx;
+	struct live *l = p->task->user;
+	uint64_t dur = p->end_ns - p->start_ns;
+	size_t i, min = 0;
+
+	if (p->blocking)
+		r->blocking++;
+	if (l && p->wake_ns && p->start_ns >= p->wake_ns) {
+		if (l->n == l->cap) {
+			size_t nc = l->cap ? l->cap * 2 : 16;
+			uint64_t *nd = realloc(l->delays, nc * sizeof(*nd));
+
+			if (!nd) {
+				r->oom = true;
+				return;
+			}
+			l->delays = nd;
+			l->cap = nc;
+		}
+		l->delays[l->n++] = p->start_ns - p->wake_ns;
+	}
+
+	/* top-N by duration: replace the shortest kept */
+	if (r->nworst == r->top) {
+		for (i = 1; i < r->nworst; i++)
+			if (r->worst[i].dur_ns < r->worst[min].dur_ns)
+				min = i;
+		if (!r->nworst || r->worst[min].dur_ns >= dur)
+			return;
+	} else {
+		min = r->nworst++;
+	}
+	r->worst[min] = (struct worst){
+		.task = p->task->id, .dur_ns = dur, .start_ns = p->start_ns,
+		.offcpu_ns = p->offcpu_ns, .tid = p->tid, .seq = p->seq,
+		.blocking = p->blocking,
+	};
+	/* as json.c: the first nested future, else the spawn site */
+	if (p->future_vaddr && r->dw)
+		snprintf(r->worst[min].where, sizeof(r->worst[min].where),
+			 "%s", cat_dwarf_lookup(r->dw, p->future_vaddr)->where);
+	else if (p->future_probe)
+		snprintf(r->worst[min].where, sizeof(r->worst[min].where),
+			 "%s", p->future_probe->symbol);
+	else
+		cat_task_site(r->dw, p->task, r->worst[min].where,
+			      sizeof(r->worst[min].where));
+}
+
+static void on_task_end(void *ctx, struct cat_rb_task *t)
+{
+	struct report *r = ctx;
+	struct live *l = t->user;
+	struct row *w;
+
+	if (r->nrows == r->caprows) {
+		size_t nc = r->caprows ? r->caprows * 2 : 256;
+		struct row *nr = realloc(r->rows, nc * sizeof(*nr));
+
+		if (!nr) {
+			r->oom = true;
+			goto out;
+		}
+		r->rows = nr;
+		r->caprows = nc;
+	}
+	w = &r->rows[r->nrows++];
+	memset(w, 0, sizeof(*w));
+	w->id = t->id;
+	cat_task_site(r->dw, t, w->site, sizeof(w->site));
+	w->polls = t->npolls;
+	w->blocking = t->nblocking;
+	w->busy_ns = t->busy_ns;
+	w->offcpu_ns = t->offcpu_ns;
+	w->longest_ns = t->longest_poll_ns;
+	w->state = t->state;
+	w->spawn_blocking = t->spawn_blocking;
+	if (l && l->n) {
+		qsort(l->delays, l->n, sizeof(*l->delays), cmp_u64);
+		w->wake_med_ns = l->delays[l->n / 2];
+		w->wake_max_ns = l->delays[l->n - 1];
+		w->nwakes = l->n;
+	}
+out:
+	if (l)
+		free(l->delays);
+	free(l);
+	t->user = NULL;
+}
+
+static const char *state_name(enum cat_task_state s)
+{
+	switch (s) {
+	case CAT_TASK_LIVE:	return "not freed";
+	case CAT_TASK_POLLING:	return "polling";
+	case CAT_TASK_FREED:	return "freed";
+	}
+	return "?";
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int cmp_worst(const void *a, const void *b)
+{
+	const struct worst *x = a, *y = b;
+
+	return x->dur_ns > y->dur_ns ? -1 : x->dur_ns < y->dur_ns;
+}
+
+static double us(uint64_t ns)
+{
+	return ns / 1000.0;
+}
+
+static void print_text(struct report *r, const char *path,
+		       const struct cat_trace_info *in,
+		       const struct cat_rb_stats *st)
+{
+	printf("# cat report: %s (binary %s, tgid %u)\n", path, in->binary,
+	       in->tgid);
+	printf("# %" PRIu64 " task instances, %" PRIu64 " polls, %" PRIu64
+	       " blocking, %" PRIu64 " records lost\n", st->tasks, st->polls,
+	       r->blocking, st->lost_records);
+	printf("# times in microseconds; off-CPU = inside polls; wake = wake-to-poll delay\n");
+	printf("%6s  %-36s %8s %12s %12s %11s %10s %10s %5s  %s\n", "TASK",
+	       "SPAWNED AT", "POLLS", "BUSY", "OFF-CPU", "LONGEST", "WAKE-MED",
+	       "WAKE-MAX", "BLOCK", "STATE");
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct row *w = &r->rows[i];
+		char med[32] = "-", max[32] = "-";
+
+		if (w->nwakes) {
+			snprintf(med, sizeof(med), "%.3f", us(w->wake_med_ns));
+			snprintf(max, sizeof(max), "%.3f", us(w->wake_max_ns));
+		}
+		printf("%6" PRIu64 "  %-36.160s %8u %12.3f %12.3f %11.3f %10s %10s %5u  %s%s\n",
+		       w->id, w->site, w->polls, us(w->busy_ns),
+		       us(w->offcpu_ns), us(w->longest_ns), med, max,
+		       w->blocking, state_name(w->state),
+		       w->spawn_blocking ? " (spawn_blocking)" : "");
+	}
+	printf("\n# worst polls\n%12s %6s %6s %8s %12s %12s  %-8s %s\n",
+	       "START", "TASK", "POLL", "THREAD", "DURATION", "OFF-CPU",
+	       "BLOCKING", "LOCATION");
+	for (size_t i = 0; i < r->nworst; i++) {
+		const struct worst *w = &r->worst[i];
+
+		printf("%12.3f %6" PRIu64 " %6u %8u %12.3f %12.3f  %-8s %s\n",
+		       us(w->start_ns - r->t0), w->task, w->seq, w->tid,
+		       us(w->dur_ns), us(w->offcpu_ns),
+		       w->blocking ? "yes" : "no", w->where);
+	}
+}
+
+static void gstr(yajl_gen g, const char *s)
+{
+	if (yajl_gen_string(g, (const unsigned char *)s, strlen(s)) ==
+	    yajl_gen_invalid_string)
+		yajl_gen_string(g, (const unsigned char *)"?", 1);
+}
+
+static void gnum(yajl_gen g, const char *k, double v)
+{
+	gstr(g, k);
+	yajl_gen_double(g, v);
+}
+
+static void gint(yajl_gen g, const char *k, long long v)
+{
+	gstr(g, k);
+	yajl_gen_integer(g, v);
+}
+
+static void print_json(struct report *r, const char *path,
+		       const struct cat_trace_info *in,
+		       const struct cat_rb_stats *st)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	const unsigned char *buf;
+	size_t len;
+
+	if (!g)
+		return;
+	yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+	yajl_gen_config(g, yajl_gen_beautify, 1);
+	yajl_gen_map_open(g);
+	gstr(g, "trace");
+	gstr(g, path);
+	gstr(g, "binary");
+	gstr(g, in->binary);
+	gint(g, "tgid", in->tgid);
+	gint(g, "task_instances", st->tasks);
+	gint(g, "polls", st->polls);
+	gint(g, "blocking_polls", r->blocking);
+	gint(g, "lost_records", st->lost_records);
+	gstr(g, "tasks");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct row *w = &r->rows[i];
+
+		yajl_gen_map_open(g);
+		gint(g, "id", w->id);
+		gstr(g, "spawned_at");
+		gstr(g, w->site);
+		gint(g, "polls", w->polls);
+		gnum(g, "busy_us", us(w->busy_ns));
+		gnum(g, "off_cpu_us", us(w->offcpu_ns));
+		gnum(g, "longest_poll_us", us(w->longest_ns));
+		gint(g, "wakes", w->nwakes);
+		gnum(g, "wake_to_poll_median_us", us(w->wake_med_ns));
+		gnum(g, "wake_to_poll_max_us", us(w->wake_max_ns));
+		gint(g, "blocking_polls", w->blocking);
+		gstr(g, "state");
+		gstr(g, state_name(w->state));
+		gstr(g, "spawn_blocking");
+		yajl_gen_bool(g, w->spawn_blocking);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	gstr(g, "worst_polls");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < r->nworst; i++) {
+		const struct worst *w = &r->worst[i];
+
+		yajl_gen_map_open(g);
+		gint(g, "task", w->task);
+		gint(g, "poll", w->seq);
+		gint(g, "thread", w->tid);
+		gnum(g, "start_us", us(w->start_ns - r->t0));
+		gnum(g, "duration_us", us(w->dur_ns));
+		gnum(g, "off_cpu_us", us(w->offcpu_ns));
+		gstr(g, "blocking");
+		yajl_gen_bool(g, w->blocking != 0);
+		gstr(g, "location");
+		gstr(g, w->where);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	yajl_gen_map_close(g);
+	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+		fwrite(buf, 1, len, stdout);
+	yajl_gen_free(g);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: catctl report TRACE.cat [options]\n"
+		"One row per task instance, then the worst polls.\n"
+		"\n"
+		"  -f, --format text|json      output format (text)\n"
+		"  -n, --top N                 worst polls to list (10)\n"
+		"  -b, --binary PATH           read DWARF from PATH\n"
+		"      --block-threshold-us N  off-CPU limit inside a poll (1000)\n"
+		"      --long-poll-us N        poll duration limit (10000)\n");
+}
 
 static int run(int argc, char **argv)
 {
-	fprintf(stderr, "catctl report: not implemented yet\n");
-	return CATCTL_EXIT_FAILURE;
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "binary", required_argument, NULL, 'b' },
+		{ "block-threshold-us", required_argument, NULL, 'B' },
+		{ "long-poll-us", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct cat_rebuild_opts ro = {
+		.block_offcpu_ns = CAT_DEFAULT_BLOCK_OFFCPU_NS,
+		.long_poll_ns = CAT_DEFAULT_LONG_POLL_NS,
+	};
+	struct report rep = { .top = 10 };
+	const struct cat_trace_info *in;
+	const struct cat_rec_header *h;
+	struct cat_trace_reader *r;
+	struct cat_rebuild *rb;
+	struct cat_rb_sink sink = { 0 };
+	const char *binary = NULL;
+	bool json = false;
+	char err[700];
+	int c, n, ret = CATCTL_EXIT_OK;
+	unsigned long long v;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, "f:n:b:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "json")) {
+				json = true;
+			} else if (strcmp(optarg, "text")) {
+				fprintf(stderr, "catctl report: unknown format '%s'\n",
+					optarg);
+				return CATCTL_EXIT_USAGE;
+			}
+			break;
+		case 'b':
+			binary = optarg;
+			break;
+		case 'n':
+		case 'B':
+		case 'L':
+			errno = 0;
+			v = strtoull(optarg, &end, 0);
+			if (errno || end == optarg || *end || *optarg == '-' ||
+			    !v || v > (1ull << 40)) {
+				fprintf(stderr, "catctl report: bad number '%s'\n",
+					optarg);
+				return CATCTL_EXIT_USAGE;
+			}
+			if (c == 'n')
+				rep.top = v > 10000 ? 10000 : v;
+			else if (c == 'B')
+				ro.block_offcpu_ns = v * 1000;
+			else
+				ro.long_poll_ns = v * 1000;
+			break;
+		case 'h':
+			usage(stdout);
+			return CATCTL_EXIT_OK;
+		default:
+			usage(stderr);
+			return CATCTL_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return CATCTL_EXIT_USAGE;
+	}
+	r = cat_trace_open(argv[optind], err, sizeof(err));
+	if (!r) {
+		fprintf(stderr, "catctl report: %s\n", err);
+		return CATCTL_EXIT_BAD_INPUT;
+	}
+	in = cat_trace_info(r);
+	for (unsigned int i = 0; i < cat_trace_nwarnings(r); i++)
+		fprintf(stderr, "catctl report: warning: %s\n",
+			cat_trace_warning(r, i));
+	if (!binary)
+		binary = in->binary;
+	if (binary && *binary) {
+		rep.dw = cat_dwarf_open(binary, err, sizeof(err));
+		if (!rep.dw)
+			fprintf(stderr, "catctl report: warning: no source locations: %s\n",
+				err);
+	}
+	rep.t0 = in->start_ns;
+	rep.worst = calloc(rep.top, sizeof(*rep.worst));
+	sink.ctx = &rep;
+	sink.task_new = on_task_new;
+	sink.poll = on_poll;
+	sink.task_end = on_task_end;
+	rb = cat_rebuild_new(&in->probes, &ro, &sink);
+	if (!rb || !rep.worst) {
+		fprintf(stderr, "catctl report: out of memory\n");
+		ret = CATCTL_EXIT_FAILURE;
+		goto out;
+	}
+	cat_rebuild_add_tgid(rb, in->tgid);
+	while ((n = cat_trace_next(r, &h)) > 0)
+		if (cat_rebuild_record(rb, h))
+			rep.oom = true;
+	if (n < 0) {
+		fprintf(stderr, "catctl report: %s (reporting what came before)\n",
+			cat_trace_error(r));
+		ret = CATCTL_EXIT_BAD_INPUT;
+	}
+	cat_rebuild_finish(rb, in->end_ns);
+	if (rep.oom) {
+		fprintf(stderr, "catctl report: out of memory\n");
+		ret = CATCTL_EXIT_FAILURE;
+	}
+	qsort(rep.rows, rep.nrows, sizeof(*rep.rows), cmp_row);
+	qsort(rep.worst, rep.nworst, sizeof(*rep.worst), cmp_worst);
+	if (json)
+		print_json(&rep, argv[optind], in, cat_rebuild_stats(rb));
+	else
+		print_text(&rep, argv[optind], in, cat_rebuild_stats(rb));
+	if (fflush(stdout))
+		ret = CATCTL_EXIT_FAILURE;
+out:
+	cat_rebuild_free(rb);
+	free(rep.rows);
+	free(rep.worst);
+	cat_dwarf_close(rep.dw);
+	cat_trace_close(r);
+	return ret;
 }
 
 const struct catctl_cmd cmd_report = {
 	.name = "report",
-	.summary = "(not implemented yet)",
+	.summary = "per-task statistics and the worst polls",
 	.run = run,
 };

@@ -40,6 +40,7 @@ enum {
 	DW_TAG_subprogram		= 0x2e,
 	DW_TAG_namespace		= 0x39,
 	DW_AT_name			= 0x03,
+	DW_AT_comp_dir			= 0x1b,
 	DW_AT_call_column		= 0x57,
 	DW_AT_call_file			= 0x58,
 	DW_AT_call_line			= 0x59,
@@ -164,11 +165,32 @@ static bool walk(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain,
 
 static const char *file_of(Dwarf_Files *files, size_t nfiles, Dwarf_Word idx)
 {
-	const char *s;
-
 	if (!files || idx >= nfiles)
 		return NULL;
-	s = dwarf_filesrc(files, idx, NULL, NULL);
+	return dwarf_filesrc(files, idx, NULL, NULL);
+}
+
+/*
+ * rustc's line tables name files relative to the CU's DW_AT_comp_dir
+ * ("library/core/src/..." under "/rustc/<hash>"); binutils prints them
+ * joined, and so do we, so that locations compare and open as paths.
+ */
+static char *full_path(Dwarf_Die *cudie, const char *file)
+{
+	Dwarf_Attribute a;
+	const char *dir = NULL;
+	char *s;
+
+	if (!file)
+		return strdup("??");
+	if (file[0] != '/' &&
+	    dwarf_attr(cudie, DW_AT_comp_dir, &a))
+		dir = dwarf_formstring(&a);
+	if (!dir || !*dir)
+		return strdup(file);
+	if (asprintf(&s, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
+		     file) < 0)
+		return NULL;
 	return s;
 }
 
@@ -243,7 +265,7 @@ static void resolve(struct cat_dwarf *d, struct cat_src_loc *l)
 			return;
 		n = 0;
 		l->frames[0].function = strdup(l->symbol ? l->symbol : "??");
-		l->frames[0].file = strdup(dwarf_linesrc(line, NULL, NULL) ?: "??");
+		l->frames[0].file = full_path(&cudie, dwarf_linesrc(line, NULL, NULL));
 		if (!dwarf_lineno(line, &v))
 			l->frames[0].line = v;
 		l->nframes = 1;
@@ -258,7 +280,7 @@ static void resolve(struct cat_dwarf *d, struct cat_src_loc *l)
 		if (i == 0) {
 			const char *src = line ? dwarf_linesrc(line, NULL, NULL) : NULL;
 
-			f->file = strdup(src ? src : "??");
+			f->file = full_path(&cudie, src);
 			if (line && !dwarf_lineno(line, &v))
 				f->line = v;
 			if (line && !dwarf_linecol(line, &v))
@@ -273,7 +295,7 @@ static void resolve(struct cat_dwarf *d, struct cat_src_loc *l)
 			if (dwarf_attr(inner, DW_AT_call_file, &a) &&
 			    !dwarf_formudata(&a, &w))
 				src = file_of(files, nfiles, w);
-			f->file = strdup(src ? src : "??");
+			f->file = full_path(&cudie, src);
 			if (dwarf_attr(inner, DW_AT_call_line, &a) &&
 			    !dwarf_formudata(&a, &w))
 				f->line = w;

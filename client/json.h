@@ -27,8 +27,13 @@ struct cat_json_opts {
 	struct cat_dwarf *dwarf;	/* locations; NULL: probe symbols only */
 };
 
-/* pid of the "tasks" process group that holds one lane per task. */
+/*
+ * pid of the "tasks" process group that holds one lane per task, and the
+ * tid of task <id>'s lane: above any Linux pid (pid_max <= 2^22) so that
+ * viewers keying threads by tid alone never merge a task with a thread.
+ */
 #define CAT_JSON_TASKS_PID(tgid)	((tgid) + 0x40000000u)
+#define CAT_JSON_TASK_TID(id)		((id) + 0x40000000ull)
 
 struct cat_json;
 

@@ -9,7 +9,8 @@
  * leaves a readable (truncated) trace rather than a torn one.
  *
  * Reader: one cursor per CPU walks that CPU's chunks in file order through
- * a small pread() buffer, and cat_trace_next() merges the cursors by time.
+ * a small pread() buffer, and cat_trace_next() merges the cursors by time
+ * with a min-heap.
  * Memory is O(CPUs), independent of the trace length; nothing is mmapped,
  * so peak RSS does not grow with the file either. Every length read from
  * the file is checked before use; errors name the byte offset.
@@ -333,8 +334,12 @@ struct cat_trace_writer *cat_trace_create(const char *path,
 	if (!ret)
 		ret = write_probes(w, probes);
 	if (ret) {
+		struct stat st;
+
+		/* remove only a regular file we made, never a device */
+		if (!fstat(w->fd, &st) && S_ISREG(st.st_mode))
+			unlink(path);
 		close(w->fd);
-		unlink(path);
 		free(w);
 		errno = -ret;
 		return NULL;
@@ -472,6 +477,10 @@ struct cat_trace_reader {
 	uint64_t blocks_end;		/* trailer offset, or usable EOF */
 	struct cat_trace_info info;
 	struct cursor *cur;
+	struct cursor **heap;		/* cursors with a record, by time */
+	uint32_t nheap;
+	struct cursor *last;		/* returned the previous record */
+	bool started;
 	char err[512];
 	bool failed;
 	unsigned int nwarn;
@@ -805,6 +814,9 @@ static void reset_cursors(struct cat_trace_reader *r)
 		cu->cur = NULL;
 		cu->last_time = 0;
 	}
+	r->nheap = 0;
+	r->last = NULL;
+	r->started = false;
 	r->last_time = 0;
 }
 
@@ -892,17 +904,12 @@ struct cat_trace_reader *cat_trace_open(const char *path, char *err,
 	if (read_probes(r, h.header_size) || scan_blocks(r))
 		goto fail;
 
+	/* buffers come with a CPU's first chunk: CPUs without none */
 	r->cur = calloc(r->info.ncpus, sizeof(*r->cur));
-	if (!r->cur) {
+	r->heap = calloc(r->info.ncpus, sizeof(*r->heap));
+	if (!r->cur || !r->heap) {
 		rd_error(r, 0, "out of memory");
 		goto fail;
-	}
-	for (uint32_t c = 0; c < r->info.ncpus; c++) {
-		r->cur[c].buf = malloc(CURSOR_BUF);
-		if (!r->cur[c].buf) {
-			rd_error(r, 0, "out of memory");
-			goto fail;
-		}
 	}
 	reset_cursors(r);
 	return r;
@@ -931,6 +938,10 @@ static bool cursor_next_chunk(struct cat_trace_reader *r, struct cursor *cu)
 		}
 		cu->scan_off = off + sizeof(blk) + blk.len;
 		if (blk.arg == cu->cpu && blk.len) {
+			if (!cu->buf && !(cu->buf = malloc(CURSOR_BUF))) {
+				rd_error(r, off, "out of memory");
+				return false;
+			}
 			cu->data_off = off + sizeof(blk);
 			cu->data_end = cu->data_off + blk.len;
 			cu->pos = cu->fill = 0;
@@ -1006,14 +1017,14 @@ static int cursor_peek(struct cat_trace_reader *r, struct cursor *cu)
 			rd_error(r, off, "record type 0 is invalid");
 			return -1;
 		}
-		if (h->size < sizeof(*h)) {
-			rd_error(r, off + 2, "record size %u is smaller than the %zu-byte header",
-				 h->size, sizeof(*h));
-			return -1;
-		}
 		if (h->size & 7) {
 			rd_error(r, off + 2, "record size %u is not a multiple of 8",
 				 h->size);
+			return -1;
+		}
+		if (h->size < sizeof(*h)) {
+			rd_error(r, off + 2, "record size %u is smaller than the %zu-byte header",
+				 h->size, sizeof(*h));
 			return -1;
 		}
 		if (h->size > left) {
@@ -1066,37 +1077,82 @@ static int cursor_peek(struct cat_trace_reader *r, struct cursor *cu)
 	return 0;
 }
 
+/* Cursor order: time, then CPU (a CPU's own records keep file order). */
+static bool cur_less(const struct cursor *a, const struct cursor *b)
+{
+	return a->cur->time_ns < b->cur->time_ns ||
+	       (a->cur->time_ns == b->cur->time_ns && a->cpu < b->cpu);
+}
+
+static void heap_push(struct cat_trace_reader *r, struct cursor *cu)
+{
+	uint32_t i = r->nheap++;
+
+	while (i && cur_less(cu, r->heap[(i - 1) / 2])) {
+		r->heap[i] = r->heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	r->heap[i] = cu;
+}
+
+static struct cursor *heap_pop(struct cat_trace_reader *r)
+{
+	struct cursor *top = r->heap[0], *last = r->heap[--r->nheap];
+	uint32_t i = 0, c;
+
+	while ((c = 2 * i + 1) < r->nheap) {
+		if (c + 1 < r->nheap && cur_less(r->heap[c + 1], r->heap[c]))
+			c++;
+		if (!cur_less(r->heap[c], last))
+			break;
+		r->heap[i] = r->heap[c];
+		i = c;
+	}
+	if (r->nheap)
+		r->heap[i] = last;
+	return top;
+}
+
+/*
+ * A min-heap of the CPUs that have a record peeked: O(log CPUs) per
+ * record. The record returned last stays valid in its cursor's buffer
+ * until that cursor is peeked again, at the next call.
+ */
 int cat_trace_next(struct cat_trace_reader *r,
 		   const struct cat_rec_header **rec)
 {
-	struct cursor *best = NULL;
+	struct cursor *cu;
 
 	if (!r || r->failed)
 		return -1;
-	for (uint32_t c = 0; c < r->info.ncpus; c++) {
-		struct cursor *cu = &r->cur[c];
-
-		/* The previous record of this cursor was consumed. */
-		if (cu->cur && cu->cur == (const void *)1)
-			cu->cur = NULL;
-		if (!cu->cur && !cu->done && cursor_peek(r, cu))
+	if (!r->started) {
+		r->started = true;
+		for (uint32_t c = 0; c < r->info.ncpus; c++) {
+			cu = &r->cur[c];
+			if (cursor_peek(r, cu))
+				return -1;
+			if (cu->cur)
+				heap_push(r, cu);
+		}
+	} else if (r->last) {
+		cu = r->last;
+		r->last = NULL;
+		cu->cur = NULL;
+		if (cursor_peek(r, cu))
 			return -1;
-		if (cu->cur && (!best || cu->cur->time_ns < best->cur->time_ns))
-			best = cu;
+		if (cu->cur)
+			heap_push(r, cu);
 	}
-	if (!best) {
+	if (!r->nheap) {
 		if (!r->info.has_trailer && r->last_time > r->info.end_ns)
 			r->info.end_ns = r->last_time;
 		return 0;
 	}
-	*rec = best->cur;
-	if (best->cur->time_ns > r->last_time)
-		r->last_time = best->cur->time_ns;
-	/*
-	 * The record stays valid in the buffer until this cursor is peeked
-	 * again, which happens at the next call: mark it consumed.
-	 */
-	best->cur = (const void *)1;
+	cu = heap_pop(r);
+	*rec = cu->cur;
+	if (cu->cur->time_ns > r->last_time)
+		r->last_time = cu->cur->time_ns;
+	r->last = cu;
 	return 1;
 }
 
@@ -1160,6 +1216,7 @@ void cat_trace_close(struct cat_trace_reader *r)
 		for (uint32_t c = 0; c < r->info.ncpus; c++)
 			free(r->cur[c].buf);
 	free(r->cur);
+	free(r->heap);
 	for (size_t i = 0; i < r->info.probes.n; i++) {
 		free(r->info.probes.probes[i].symbol);
 		free(r->info.probes.probes[i].mangled);

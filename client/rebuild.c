@@ -24,6 +24,8 @@
 #include "rebuild.h"
 
 #define MAX_DEPTH	1024	/* frames kept per thread */
+#define MAX_SITES	256	/* recent spawn site probes kept */
+#define ORPHAN_MAX_AGE	10000000000ull	/* 10 s */
 #define MAX_TGIDS	CAT_MAX_TARGETS
 
 /* ------------------------------------------------------------------ */
@@ -213,6 +215,7 @@ struct frame {
 	struct cat_rb_task *task;
 	bool is_poll;
 	bool blocking_pool;
+	bool hosts_tasks;
 	uint32_t seq;
 	uint64_t offcpu_ns, offcpu_vol_ns;
 	uint64_t future_vaddr;
@@ -238,6 +241,8 @@ struct rb_thread {
 	/* the last entry-only spawn "site probe", until a task probe uses it */
 	bool site_valid;
 	bool site_blocking;
+	const struct cat_probe *site_probe;
+	uint64_t site_seq;		/* its entry in cat_rebuild.sites */
 	unsigned int site_depth;
 	uint64_t site_ret;
 	uint64_t site_ns;
@@ -256,6 +261,17 @@ struct cat_rebuild {
 	bool bias_known;
 	uint64_t now;
 	struct cat_rb_stats stats;
+	/*
+	 * The last MAX_SITES site probes: one whose task probe never came
+	 * (inlined: tokio's spawn_blocking in release builds) is an orphan,
+	 * adopted by the next task instance that appears without a spawn.
+	 */
+	struct site_rec {
+		uint64_t seq, ns, ra;
+		uint32_t tid;
+		bool blocking, used;
+	} sites[MAX_SITES];
+	uint64_t site_seq;
 	struct cat_probe unknown;	/* stands in for ids not in the table */
 };
 
@@ -392,6 +408,77 @@ static const struct cat_rb_task *enclosing_task(struct rb_thread *t)
 	return f ? f->task : NULL;
 }
 
+/* The task whose own code is running, NULL in a worker loop's gaps. */
+static const struct cat_rb_task *running_task(struct rb_thread *t)
+{
+	struct frame *f = enclosing_poll(t);
+
+	return f && !f->hosts_tasks ? f->task : NULL;
+}
+
+static void site_used(struct cat_rebuild *rb, uint64_t seq)
+{
+	struct site_rec *r = &rb->sites[seq % MAX_SITES];
+
+	if (r->seq == seq)
+		r->used = true;
+}
+
+static void site_new(struct cat_rebuild *rb, struct rb_thread *t)
+{
+	uint64_t seq = ++rb->site_seq;
+	struct site_rec *r = &rb->sites[seq % MAX_SITES];
+
+	*r = (struct site_rec){
+		.seq = seq, .ns = t->site_ns, .ra = t->site_ret,
+		.tid = t->pub.tid, .blocking = t->site_blocking,
+	};
+	t->site_seq = seq;
+}
+
+static bool in_spawn_call(struct rb_thread *t)
+{
+	for (unsigned int i = 0; i < t->depth; i++)
+		if (is_spawn_role(t->frames[i].probe))
+			return true;
+	return false;
+}
+
+/*
+ * @k appeared in a poll without a spawn: give it the oldest orphan site
+ * (not used by a task probe, not in the middle of a spawn call on its
+ * thread, recent). A FIFO pairing, the only evidence left when the task
+ * probe of that spawn is inlined.
+ */
+static void adopt_orphan_site(struct cat_rebuild *rb, struct cat_rb_task *k)
+{
+	uint64_t first = rb->site_seq > MAX_SITES ? rb->site_seq - MAX_SITES + 1 : 1;
+
+	for (uint64_t seq = first; seq <= rb->site_seq; seq++) {
+		struct site_rec *r = &rb->sites[seq % MAX_SITES];
+		struct rb_thread *st;
+
+		if (r->seq != seq || r->used || r->ns > rb->now ||
+		    rb->now - r->ns > ORPHAN_MAX_AGE)
+			continue;
+		st = cat_map_get(&rb->threads, r->tid);
+		if (st && st->site_valid && st->site_seq == seq) {
+			if (in_spawn_call(st))
+				continue;	/* its task probe may still come */
+			st->site_valid = false;
+		}
+		r->used = true;
+		k->spawn_ns = r->ns;
+		k->spawn_tid = r->tid;
+		k->spawn_call_vaddr = r->ra ? r->ra - rb->bias : 0;
+		k->spawn_blocking = r->blocking;
+		k->spawn_guessed = true;
+		if (rb->sink.task_spawned)
+			rb->sink.task_spawned(rb->sink.ctx, k);
+		return;
+	}
+}
+
 /*
  * A spawn "task probe" (spawn role, mode both) at stack index @idx
  * returned the task in @ret. Its spawn site is the return address of the
@@ -421,9 +508,25 @@ static void spawn_returned(struct cat_rebuild *rb, struct rb_thread *t,
 		start = t->frames[i].start_ns;
 		blocking |= t->frames[i].probe->role == CAT_ROLE_SPAWN_BLOCKING;
 	}
+	if (t->site_valid)
+		site_used(rb, t->site_seq);
 	t->site_valid = false;
 	if (!ptr)
 		return;		/* the spawn failed */
+	k = cat_map_get(&rb->tasks, ptr);
+	if (k && k->first_seen_ns < t->frames[idx].start_ns) {
+		/*
+		 * A spawn returns new memory: an instance known at this
+		 * address from before was freed without a dealloc we could
+		 * see (tokio frees a task from inside Harness::poll when its
+		 * JoinHandle is gone, not through the probed vtable entry).
+		 */
+		cat_map_del(&rb->tasks, ptr);
+		k->dead = true;
+		k->state = CAT_TASK_FREED;
+		k->end_ns = t->frames[idx].start_ns;
+		release_task(rb, k, CAT_POLL_READY);
+	}
 	k = get_task(rb, ptr);
 	if (!k || k->spawn_ns)
 		return;
@@ -470,6 +573,7 @@ static void close_top(struct cat_rebuild *rb, struct rb_thread *t,
 			.offcpu_ns = f->offcpu_ns,
 			.offcpu_vol_ns = f->offcpu_vol_ns,
 			.blocking_pool = f->blocking_pool || k->spawn_blocking,
+			.hosts_tasks = f->hosts_tasks,
 			.future_vaddr = f->future_vaddr,
 			.future_probe = f->future_probe,
 			.wake_ns = f->wake_ns, .wake_tid = f->wake_tid,
@@ -485,8 +589,11 @@ static void close_top(struct cat_rebuild *rb, struct rb_thread *t,
 			p.blocking |= CAT_BLOCK_OFFCPU;
 		if (dur > rb->opts.long_poll_ns)
 			p.blocking |= CAT_BLOCK_LONG;
-		/* spawn_blocking work is meant to block: not a finding */
-		if (p.blocking_pool)
+		/*
+		 * spawn_blocking work is meant to block, and a worker loop
+		 * parks between the polls it runs: neither is a finding.
+		 */
+		if (p.blocking_pool || p.hosts_tasks)
 			p.blocking = 0;
 		k->open_polls--;
 		k->busy_ns += dur - (f->offcpu_ns < dur ? f->offcpu_ns : dur);
@@ -585,7 +692,7 @@ static void thread_on(struct cat_rebuild *rb, struct rb_thread *t,
 	o = (struct cat_rb_offcpu){
 		.tid = t->pub.tid, .tgid = t->pub.tgid,
 		.start_ns = t->off_since, .end_ns = now > t->off_since ? now : t->off_since,
-		.state = t->off_state, .task = enclosing_task(t), .cut = cut,
+		.state = t->off_state, .task = running_task(t), .cut = cut,
 	};
 	if (rb->sink.offcpu)
 		rb->sink.offcpu(rb->sink.ctx, &o);
@@ -630,6 +737,7 @@ static int on_entry(struct cat_rebuild *rb, const struct cat_rec_probe_entry *e)
 	if (!t)
 		return -ENOMEM;
 	t->cpu = e->h.cpu;
+	t->exited = false;	/* running after all: the tid was reused */
 	thread_on(rb, t, e->h.time_ns, false);	/* missed a switch-in */
 	if (!rb->bias_known && p != &rb->unknown && p->vaddr && e->ip) {
 		rb->bias = e->ip - p->vaddr;
@@ -664,15 +772,22 @@ static int on_entry(struct cat_rebuild *rb, const struct cat_rec_probe_entry *e)
 		break;
 	case CAT_ROLE_SPAWN:
 	case CAT_ROLE_SPAWN_BLOCKING:
-		/* site probe: nested ones keep the outermost (first) */
+		/*
+		 * site probe: nested ones keep the outermost (first); the
+		 * same function again is a new spawn whose task probe was
+		 * not seen (e.g. inlined), so it replaces the stale site.
+		 */
 		if (!(p->mode & CAT_PROBE_RETURN) &&
-		    !(t->site_valid && t->site_depth <= t->depth)) {
+		    !(t->site_valid && t->site_depth <= t->depth &&
+		      t->site_probe != p)) {
+			t->site_probe = p;
 			t->site_valid = true;
 			t->site_depth = t->depth;
 			t->site_ret = (e->h.flags & CAT_ENTRY_F_RA_FAULT) ?
 				      0 : e->ret_addr;
 			t->site_ns = e->h.time_ns;
 			t->site_blocking = p->role == CAT_ROLE_SPAWN_BLOCKING;
+			site_new(rb, t);
 		}
 		break;
 	default:
@@ -724,6 +839,10 @@ push:
 			t->depth--;
 			return -ENOMEM;
 		}
+		if (pf)
+			pf->hosts_tasks = true;	/* a worker loop */
+		if (!k->npolls && !k->spawn_ns && k->first_seen_ns == rb->now)
+			adopt_orphan_site(rb, k);
 		flush_held(rb, k, CAT_POLL_PENDING);
 		f->is_poll = true;
 		f->task = k;
@@ -741,7 +860,9 @@ push:
 			f->prev_end_ns = k->last_end_ns;
 			f->prev_tid = k->last_tid;
 		}
-	} else if (pf && p->role == CAT_ROLE_FUTURE_POLL && !pf->future_vaddr) {
+	} else if (pf && p->role == CAT_ROLE_FUTURE_POLL && !pf->future_vaddr &&
+		   p->ctx != CAT_CTX_TASK) {
+		/* the task's own future, not a runtime wrapper around it */
 		pf->future_vaddr = p->vaddr;
 		pf->future_probe = p;
 	} else if (pf && p->role == CAT_ROLE_BLOCKING_POLL) {
@@ -800,6 +921,7 @@ static void on_switch(struct cat_rebuild *rb,
 		t = cat_map_get(&rb->threads, s->prev_tid);
 		if (t && t->exited) {
 			/* its final switch: forget the thread */
+			close_all(rb, t, s->h.time_ns, CAT_CUT_EXIT);
 			cat_map_del(&rb->threads, s->prev_tid);
 			free(t->frames);
 			free(t);
@@ -1030,6 +1152,20 @@ void cat_rebuild_free(struct cat_rebuild *rb)
 {
 	if (!rb)
 		return;
+	/*
+	 * Without cat_rebuild_finish(), freed instances may still be held
+	 * by open poll frames only (not by the task map): drop them here.
+	 */
+	for (size_t i = 0; i < rb->threads.cap; i++) {
+		struct rb_thread *t = rb->threads.vals[i];
+
+		for (unsigned int d = 0; t && d < t->depth; d++) {
+			struct cat_rb_task *k = t->frames[d].task;
+
+			if (t->frames[d].is_poll && k->dead && !--k->open_polls)
+				free_task(k);
+		}
+	}
 	cat_map_free(&rb->probes, NULL);
 	cat_map_free(&rb->threads, free_thread);
 	cat_map_free(&rb->tasks, free_task);

@@ -85,6 +85,7 @@ struct cat_rb_task {
 	uint64_t spawn_call_vaddr;	/* return address of the spawn call */
 	uint64_t spawner_task;		/* id of the task that spawned it */
 	bool spawn_blocking;		/* via spawn_blocking */
+	bool spawn_guessed;		/* paired with an orphan site probe */
 	uint64_t future_vaddr;		/* first nested future poll seen */
 	/* totals */
 	uint32_t npolls;
@@ -144,6 +145,10 @@ struct cat_rb_poll {
 	uint64_t offcpu_vol_ns;		/* the voluntary part */
 	unsigned int blocking;		/* CAT_BLOCK_* */
 	bool blocking_pool;		/* a spawn_blocking task: expected */
+	bool hosts_tasks;		/* other tasks were polled inside it:
+					 * a runtime's worker loop (tokio runs
+					 * each multi_thread worker as a
+					 * blocking task) */
 	uint64_t future_vaddr;		/* first nested future polled */
 	const struct cat_probe *future_probe;	/* its probe, or NULL */
 	/* the wake that caused it, if seen (wake_ns == 0: none) */
@@ -185,7 +190,9 @@ struct cat_rb_offcpu {
 	uint32_t tid, tgid;
 	uint64_t start_ns, end_ns;
 	enum cat_offcpu state;
-	const struct cat_rb_task *task;	/* the poll it interrupted, or NULL */
+	const struct cat_rb_task *task;	/* the poll it interrupted, or NULL
+					 * (idle: outside polls, or parked in
+					 * a worker loop between polls) */
 	bool cut;			/* trace ended while off-CPU */
 };
 

@@ -28,6 +28,8 @@
  *	libcatctl.a -ldw -lelf -lyajl -liberty -lz
  *   tests/gen_trace -o /tmp/1m.cat            # 1000 tasks x 1000 polls
  *   tests/gen_trace -t 10 -p 5 -o small.cat   # a small one
+ *   tests/gen_trace -b BIN -o real.cat        # BIN's real probe table,
+ *					       # so locations resolve
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "profiles.h"
 #include "rawfile.h"
 
 #define BIAS		0x555555554000ull
@@ -71,6 +74,64 @@ static struct cat_probe probes[] = {
 	{ P_SPAWN_SITE, CAT_PROBE_ENTRY, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE,
 	  0x47000, 0x46000, "tokio::task::spawn::spawn", "", "tokio.spawn" },
 };
+
+/*
+ * The probes in use: the built-in table above, or (-b BINARY) the real
+ * table catctl start would use for that binary, so that convert and
+ * report resolve real DWARF locations and instantiation names.
+ */
+static struct cat_probe *tab = probes;
+static size_t ntab = sizeof(probes) / sizeof(probes[0]);
+static const struct cat_probe *use[P_SPAWN_SITE + 1];
+static unsigned long long site_main = BIAS + 0x50123, site_task = BIAS + 0x41300;
+
+static const struct cat_probe *pick(enum cat_probe_role role, int nth,
+				    int mode)
+{
+	for (size_t i = 0; i < ntab; i++)
+		if (tab[i].role == role && (!mode || tab[i].mode == mode) &&
+		    nth-- == 0)
+			return &tab[i];
+	return NULL;
+}
+
+static void use_binary(const char *bin, struct cat_trace_meta *m,
+		       uint8_t *bid)
+{
+	static struct cat_probe_table t;
+	char err[512], hex[129];
+	int n;
+
+	if (cat_profile_resolve(bin, CAT_RT_AUTO, NULL, 0, &t, NULL, err,
+				sizeof(err))) {
+		fprintf(stderr, "gen_trace: %s\n", err);
+		exit(1);
+	}
+	tab = t.probes;
+	ntab = t.n;
+	use[P_RAW_POLL] = pick(CAT_ROLE_TASK_POLL, 0, 0);
+	use[P_CLOSURE] = pick(CAT_ROLE_FUTURE_POLL, 0, 0);
+	use[P_YIELD] = pick(CAT_ROLE_FUTURE_POLL, 1, 0);
+	use[P_WAKE] = pick(CAT_ROLE_WAKE, 0, 0);
+	use[P_DEALLOC] = pick(CAT_ROLE_TASK_DEALLOC, 0, 0);
+	use[P_BIND] = pick(CAT_ROLE_SPAWN, 0, CAT_PROBE_BOTH);
+	use[P_SPAWN_SITE] = pick(CAT_ROLE_SPAWN, 0, CAT_PROBE_ENTRY);
+	for (int i = P_RAW_POLL; i <= P_BIND; i++)
+		if (!use[i]) {
+			fprintf(stderr, "gen_trace: %s lacks a probe of kind %d\n",
+				bin, i);
+			exit(1);
+		}
+	/* spawn calls "from" the program's async fns */
+	site_main = BIAS + use[P_CLOSURE]->vaddr + 0x10;
+	site_task = BIAS + use[P_YIELD]->vaddr + 0x10;
+	m->binary = bin;
+	n = cat_build_id(bin, hex, sizeof(hex));
+	m->build_id_len = 0;
+	for (int i = 0; i < n && i < CAT_TRACE_BUILD_ID_MAX; i++)
+		sscanf(hex + 2 * i, "%2hhx", &bid[m->build_id_len++]);
+	m->build_id = bid;
+}
 
 struct cpu_buf {
 	unsigned char *data;
@@ -116,7 +177,7 @@ static void entry(unsigned int cpu, unsigned long long t, unsigned int tid,
 		  unsigned int id, unsigned long long a0, unsigned long long a1,
 		  unsigned long long ra)
 {
-	const struct cat_probe *p = &probes[id - 1];
+	const struct cat_probe *p = use[id];
 	union {
 		struct cat_rec_probe_entry e;
 		unsigned char b[sizeof(struct cat_rec_probe_entry) + 48];
@@ -125,15 +186,18 @@ static void entry(unsigned int cpu, unsigned long long t, unsigned int tid,
 
 	memset(&u, 0, sizeof(u));
 	hdr(&u.e.h, CAT_REC_PROBE_ENTRY, size, cpu, t, tid, TGID);
-	u.e.probe_id = id;
+	u.e.probe_id = p->id;
 	u.e.nargs = p->nargs;
 	u.e.ip = p->vaddr + BIAS;
 	u.e.sp = 0x7ffff0000000ull;
 	u.e.ret_addr = ra;
-	if (p->nargs > 0)
+	/* self, cx last (profiles.h: args[nargs-2], args[nargs-1]) */
+	if (p->nargs == 1)
 		u.e.args[0] = a0;
-	if (p->nargs > 1)
-		u.e.args[1] = a1;
+	else if (p->nargs >= 2) {
+		u.e.args[p->nargs - 2] = a0;
+		u.e.args[p->nargs - 1] = a1;
+	}
 	put(cpu, &u, size);
 }
 
@@ -144,8 +208,8 @@ static void ret(unsigned int cpu, unsigned long long t, unsigned int tid,
 
 	memset(&r, 0, sizeof(r));
 	hdr(&r.h, CAT_REC_PROBE_RETURN, sizeof(r), cpu, t, tid, TGID);
-	r.probe_id = id;
-	r.func = probes[id - 1].vaddr + BIAS;
+	r.probe_id = use[id]->id;
+	r.func = use[id]->vaddr + BIAS;
 	r.ret[0] = rax;
 	put(cpu, &r, sizeof(r));
 }
@@ -182,14 +246,15 @@ static unsigned long long off(unsigned int cpu, unsigned long long t,
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: gen_trace [-t tasks] [-p polls] [-w workers] [-l lost_every] -o FILE\n");
+	fprintf(stderr, "usage: gen_trace [-t tasks] [-p polls] [-w workers] [-l lost_every] [-b BINARY] -o FILE\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	unsigned long tasks = 1000, polls = 1000, workers = 4, lost_every = 0;
-	const char *out = NULL;
+	const char *out = NULL, *bin = NULL;
+	static uint8_t realbid[CAT_TRACE_BUILD_ID_MAX];
 	unsigned long long *clock, *ptr, *ready, t;
 	unsigned long *left, *queue, qh = 0, qt = 0, nq, spawned = 0;
 	unsigned long long total = 0;
@@ -198,13 +263,14 @@ int main(int argc, char **argv)
 	static const uint8_t bid[20] = { 0xca, 0x7f, 0x00, 0x0d };
 	int c, err;
 
-	while ((c = getopt(argc, argv, "t:p:w:l:o:")) != -1) {
+	while ((c = getopt(argc, argv, "t:p:w:l:o:b:")) != -1) {
 		switch (c) {
 		case 't': tasks = strtoul(optarg, NULL, 0); break;
 		case 'p': polls = strtoul(optarg, NULL, 0); break;
 		case 'w': workers = strtoul(optarg, NULL, 0); break;
 		case 'l': lost_every = strtoul(optarg, NULL, 0); break;
 		case 'o': out = optarg; break;
+		case 'b': bin = optarg; break;
 		default: usage();
 		}
 	}
@@ -218,6 +284,13 @@ int main(int argc, char **argv)
 	meta.ncpus = workers;
 	meta.tgid = TGID;
 	meta.start_ns = 1000000000ull;
+	for (int i = P_RAW_POLL; i <= P_SPAWN_SITE; i++)
+		use[i] = &probes[i - 1];
+	if (bin) {
+		use_binary(bin, &meta, realbid);
+		table.probes = tab;
+		table.n = ntab;
+	}
 	w = cat_trace_create(out, &meta, &table);
 	if (!w) {
 		perror(out);
@@ -237,8 +310,10 @@ int main(int argc, char **argv)
 	for (unsigned long i = 0; i < (tasks + 1) / 2; i++, spawned++) {
 		ptr[i] = 0x7f0000100000ull + i * 0x200;
 		left[i] = polls;
-		entry(0, t, TGID, P_SPAWN_SITE, 0, 0, BIAS + 0x50123);
-		entry(0, t + 50, TGID, P_BIND, 0, 0, BIAS + 0x47321);
+		if (use[P_SPAWN_SITE])
+			entry(0, t, TGID, P_SPAWN_SITE, 0, 0, site_main);
+		entry(0, t + 50, TGID, P_BIND, 0, 0,
+		      use[P_SPAWN_SITE] ? BIAS + 0x47321 : site_main);
 		ret(0, t + 200, TGID, P_BIND, ptr[i]);
 		t += 300;
 		queue[qt++ % nq] = i;
@@ -296,10 +371,12 @@ int main(int argc, char **argv)
 
 				ptr[n] = ptr[k];
 				left[n] = polls;
-				entry(cpu, t, tid, P_SPAWN_SITE, 0, 0,
-				      BIAS + 0x41300);
+				if (use[P_SPAWN_SITE])
+					entry(cpu, t, tid, P_SPAWN_SITE, 0, 0,
+					      site_task);
 				entry(cpu, t + 50, tid, P_BIND, 0, 0,
-				      BIAS + 0x47321);
+				      use[P_SPAWN_SITE] ? BIAS + 0x47321 :
+				      site_task);
 				ret(cpu, t + 150, tid, P_BIND, ptr[n]);
 				t += 200;
 				ready[n] = t;

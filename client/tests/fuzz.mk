@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Fuzzing the raw trace reader and the timeline rebuild with libFuzzer
+# (clang -fsanitize=fuzzer,address,undefined; Debian: clang and
+# libclang-rt-14-dev). Included from client/tests/Makefile.
+#
+#   make -C client/tests fuzz [FUZZ_SECONDS=60] [FUZZ_FLAGS=-jobs=2...]
+#	build fuzz_rawfile, make the seed corpus, fuzz for FUZZ_SECONDS;
+#	fails (and leaves crash-* files in $(FUZZ_OUT)/artifacts/) on a crash
+#   make -C client/tests fuzz-regress
+#	replay every input of fuzz-crashes/ and fuzz-seeds/ once: each must
+#	run clean (the regression test of crashes found and fixed)
+#
+# The working corpus lives in $(FUZZ_OUT)/corpus and grows from run to run.
+# Seeds: small synthetic traces from gen_trace (different worker counts,
+# with and without LOST records) plus the real traces in fuzz-seeds/.
+# Documentation/robustness.rst has the details.
+
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS ?=
+FUZZ_MAX_LEN ?= 65536
+FUZZ_OUT := $(OUT)/fuzz
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-I.. -I../../include
+FUZZ_SRCS := ../rawfile.c ../rebuild.c
+FUZZ_BIN := $(FUZZ_OUT)/fuzz_rawfile
+FUZZ_GEN := $(FUZZ_OUT)/gen_trace
+# gen_trace arguments of each synthetic seed: tasks, polls, workers, lost
+FUZZ_SEED_ARGS := t1p1w1 t2p2w1 t4p3w2 t3p2w3 t6p4w2l5 t8p2w4l3
+FUZZ_SEEDS := $(patsubst %,$(FUZZ_OUT)/seeds/%.cat,$(FUZZ_SEED_ARGS))
+
+$(FUZZ_BIN): fuzz_rawfile.c $(FUZZ_SRCS) ../rawfile.h ../rebuild.h \
+		../probe.h ../../include/cat_abi.h
+	@mkdir -p $(@D)
+	@command -v $(FUZZ_CC) >/dev/null || { \
+		echo "fuzz: $(FUZZ_CC) not found (apt-get install clang libclang-rt-14-dev)"; \
+		exit 1; }
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz_rawfile.c $(FUZZ_SRCS)
+
+$(FUZZ_GEN): gen_trace.c ../libcatctl.a
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -I.. -I../../include -o $@ gen_trace.c ../libcatctl.a \
+		-ldw -lelf -lyajl -liberty -lz
+
+# t4p3w2l5 -> -t 4 -p 3 -w 2 -l 5
+$(FUZZ_OUT)/seeds/%.cat: $(FUZZ_GEN)
+	@mkdir -p $(@D)
+	$(FUZZ_GEN) $$(echo $* | sed -E 's/([a-z])([0-9]+)/ -\1 \2/g') -o $@
+
+fuzz-build: $(FUZZ_BIN) $(FUZZ_SEEDS)
+
+fuzz: fuzz-build
+	@mkdir -p $(FUZZ_OUT)/corpus $(FUZZ_OUT)/artifacts
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) \
+		-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+		$(FUZZ_FLAGS) \
+		-artifact_prefix=$(FUZZ_OUT)/artifacts/ \
+		$(FUZZ_OUT)/corpus $(FUZZ_OUT)/seeds fuzz-seeds
+
+fuzz-regress: $(FUZZ_BIN)
+	@set -e; files=$$(ls fuzz-crashes/* fuzz-seeds/* 2>/dev/null || true); \
+	if [ -z "$$files" ]; then echo "fuzz-regress: nothing to replay"; exit 0; fi; \
+	$(FUZZ_BIN) -runs=1 $$files
+
+.PHONY: fuzz fuzz-build fuzz-regress

@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_json - the Trace Event Format output (json.c, via the whole
+ * convert pipeline: rawfile -> rebuild -> json) parses back with yajl's
+ * tree parser and has the lanes, args, flows and colours that
+ * Documentation/timeline.rst promises.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yajl/yajl_tree.h>
+
+#include "kselftest_harness.h"
+
+#include "convert.h"
+#include "json.h"
+#include "rawfile.h"
+
+#define BIAS	0x555555554000ull
+#define TGID	100
+#define TASK_A	0x7f0000001000ull
+#define TASK_B	0x7f0000002000ull
+
+enum { P_POLL = 1, P_FUT, P_WAKE, P_FREE, P_BIND };
+
+static struct cat_probe probes[] = {
+	{ P_POLL, CAT_PROBE_BOTH, 1, CAT_ROLE_TASK_POLL, CAT_CTX_TASK, 0x1000, 0, "tokio::runtime::task::raw::poll", "", "" },
+	{ P_FUT, CAT_PROBE_BOTH, 2, CAT_ROLE_FUTURE_POLL, CAT_CTX_COMPILER, 0x2000, 0, "app::main::{{closure}}", "", "" },
+	{ P_WAKE, CAT_PROBE_ENTRY, 1, CAT_ROLE_WAKE, CAT_CTX_NONE, 0x3000, 0, "waker::wake_by_val", "", "" },
+	{ P_FREE, CAT_PROBE_ENTRY, 1, CAT_ROLE_TASK_DEALLOC, CAT_CTX_NONE, 0x4000, 0, "raw::dealloc", "", "" },
+	/* a symbol that is not UTF-8 must not break the JSON */
+	{ P_BIND, CAT_PROBE_BOTH, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE, 0x5000, 0, "bind\xff\xfe", "", "" },
+};
+static const struct cat_probe_table table = { probes, 5, 5 };
+
+struct stream {
+	unsigned char buf[16384];
+	size_t len;
+};
+
+static struct stream cpu[2];
+
+static void *add(unsigned int c, unsigned int type, size_t size, uint64_t t,
+		 unsigned int tid)
+{
+	struct cat_rec_header *h = (void *)(cpu[c].buf + cpu[c].len);
+
+	memset(h, 0, size);
+	h->type = type;
+	h->size = size;
+	h->cpu = c;
+	h->time_ns = t;
+	h->tid = tid;
+	h->tgid = TGID;
+	cpu[c].len += size;
+	return h;
+}
+
+static void entry(unsigned int c, uint64_t t, unsigned int tid,
+		  unsigned int id, uint64_t a0)
+{
+	unsigned int n = probes[id - 1].nargs;
+	struct cat_rec_probe_entry *e =
+		add(c, CAT_REC_PROBE_ENTRY, sizeof(*e) + 8 * n, t, tid);
+
+	e->probe_id = id;
+	e->nargs = n;
+	e->ip = BIAS + probes[id - 1].vaddr;
+	e->ret_addr = BIAS + 0x9000;
+	if (n)
+		e->args[0] = a0;
+}
+
+static void ret(unsigned int c, uint64_t t, unsigned int tid,
+		unsigned int id, uint64_t rax)
+{
+	struct cat_rec_probe_return *r =
+		add(c, CAT_REC_PROBE_RETURN, sizeof(*r), t, tid);
+
+	r->probe_id = id;
+	r->ret[0] = rax;
+}
+
+static void sw(unsigned int c, uint64_t t, unsigned int prev, unsigned int pg,
+	       unsigned int next, unsigned int ng, unsigned int state,
+	       unsigned int flags)
+{
+	struct cat_rec_sched_switch *s =
+		add(c, CAT_REC_SCHED_SWITCH, sizeof(*s), t, prev);
+
+	s->h.tgid = pg;
+	s->h.flags = flags;
+	s->prev_tid = prev;
+	s->prev_tgid = pg;
+	s->next_tid = next;
+	s->next_tgid = ng;
+	s->prev_state = state;
+	strcpy(s->prev_comm, pg == TGID ? "tokio-runtime-w" : "swapper/0");
+	strcpy(s->next_comm, ng == TGID ? "tokio-runtime-w" : "swapper/0");
+}
+
+/*
+ * Thread 101 (CPU 0) spawns A and B, polls A (which wakes B), then A
+ * sleeps 3 ms inside its second poll (blocking) and is freed; thread 102
+ * (CPU 1) polls B twice, the second time after A's poll on thread 101
+ * woke it; B then migrates to thread 101. Times in ns from start 1000000.
+ */
+static char *make_trace(const char *tag)
+{
+	struct cat_trace_meta m = {
+		.binary = "/nonexistent/app", .ncpus = 2, .tgid = TGID,
+		.start_ns = 1000000,
+	};
+	struct cat_trace_writer *w;
+	uint64_t t = 1000000;
+	char *path;
+
+	if (asprintf(&path, "/tmp/test_json.%d.%s.cat", getpid(), tag) < 0)
+		return NULL;
+	memset(cpu, 0, sizeof(cpu));
+	sw(0, t + 10, 0, 0, 101, TGID, 0, 0);
+	entry(0, t + 100, 101, P_BIND, 0);
+	ret(0, t + 200, 101, P_BIND, TASK_A);
+	entry(0, t + 300, 101, P_BIND, 0);
+	ret(0, t + 400, 101, P_BIND, TASK_B);
+	entry(0, t + 1000, 101, P_POLL, TASK_A);		/* A#1 */
+	entry(0, t + 1100, 101, P_FUT, TASK_A + 0x40);
+	entry(0, t + 1200, 101, P_WAKE, TASK_B);
+	ret(0, t + 1300, 101, P_FUT, 1);
+	ret(0, t + 1400, 101, P_POLL, 0);
+	entry(1, t + 2000, 102, P_POLL, TASK_B);		/* B#1 */
+	ret(1, t + 2500, 102, P_POLL, 0);
+	entry(0, t + 3000, 101, P_POLL, TASK_A);		/* A#2 */
+	entry(0, t + 3100, 101, P_WAKE, TASK_B);
+	sw(0, t + 3200, 101, TGID, 0, 0, CAT_TASK_INTERRUPTIBLE, 0);
+	sw(0, t + 3003200, 0, 0, 101, TGID, 0, 0);
+	entry(0, t + 3003300, 101, P_FREE, TASK_A);
+	ret(0, t + 3003400, 101, P_POLL, 0);
+	entry(1, t + 3004000, 102, P_POLL, TASK_B);	/* B#2 */
+	ret(1, t + 3004500, 102, P_POLL, 0);
+	sw(1, t + 3004600, 102, TGID, 0, 0, CAT_TASK_INTERRUPTIBLE, 0);
+	entry(0, t + 3005000, 101, P_POLL, TASK_B);	/* B#3, migrated */
+	ret(0, t + 3005500, 101, P_POLL, 0);
+	w = cat_trace_create(path, &m, &table);
+	if (!w || cat_trace_write_chunk(w, 0, cpu[0].buf, cpu[0].len) ||
+	    cat_trace_write_chunk(w, 1, cpu[1].buf, cpu[1].len)) {
+		free(path);
+		return NULL;
+	}
+	cat_trace_set_end(w, t + 4000000);
+	if (cat_trace_finish(w, NULL, 0)) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+static yajl_val load(const char *path)
+{
+	char err[256];
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+	yajl_val v;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc(n + 1);
+	if (!buf || fread(buf, 1, n, f) != (size_t)n) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = 0;
+	fclose(f);
+	v = yajl_tree_parse(buf, err, sizeof(err));
+	if (!v)
+		fprintf(stderr, "parse error: %s\n", err);
+	free(buf);
+	return v;
+}
+
+static yajl_val get(yajl_val obj, const char *key)
+{
+	const char *path[] = { key, NULL };
+
+	return yajl_tree_get(obj, path, yajl_t_any);
+}
+
+static const char *gets(yajl_val obj, const char *key)
+{
+	yajl_val v = get(obj, key);
+
+	return v && YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : NULL;
+}
+
+static long long geti(yajl_val obj, const char *key)
+{
+	yajl_val v = get(obj, key);
+
+	return v && YAJL_IS_INTEGER(v) ? YAJL_GET_INTEGER(v) : -1;
+}
+
+static double getd(yajl_val obj, const char *key)
+{
+	yajl_val v = get(obj, key);
+
+	return v && YAJL_IS_NUMBER(v) ? YAJL_GET_DOUBLE(v) : -1;
+}
+
+static bool is(yajl_val e, const char *ph, const char *name)
+{
+	const char *p = gets(e, "ph"), *n = gets(e, "name");
+
+	return p && !strcmp(p, ph) && (!name || (n && !strcmp(n, name)));
+}
+
+FIXTURE(conv) {
+	char *trace;
+	char json[256];
+	yajl_val doc;
+	yajl_val ev;
+};
+
+FIXTURE_SETUP(conv)
+{
+	struct cat_convert_summary sum;
+	char err[512];
+
+	self->trace = make_trace("t");
+	ASSERT_NE(NULL, self->trace);
+	snprintf(self->json, sizeof(self->json), "%s.json", self->trace);
+	ASSERT_EQ(0, cat_convert_file(self->trace, self->json, NULL, &sum,
+				      err, sizeof(err))) TH_LOG("%s", err);
+	EXPECT_EQ(2, sum.tasks);
+	EXPECT_EQ(5, sum.polls);
+	EXPECT_EQ(1, sum.blocking_polls);
+	self->doc = load(self->json);
+	ASSERT_NE(NULL, self->doc);
+	self->ev = get(self->doc, "traceEvents");
+	ASSERT_NE(NULL, self->ev);
+	ASSERT_TRUE(YAJL_IS_ARRAY(self->ev));
+}
+
+FIXTURE_TEARDOWN(conv)
+{
+	yajl_tree_free(self->doc);
+	unlink(self->json);
+	unlink(self->trace);
+	free(self->trace);
+}
+
+TEST_F(conv, top_level)
+{
+	EXPECT_STREQ("ns", gets(self->doc, "displayTimeUnit"));
+	ASSERT_NE(NULL, get(self->doc, "otherData"));
+	EXPECT_EQ(TGID, geti(get(self->doc, "otherData"), "tgid"));
+	EXPECT_EQ(5, geti(get(self->doc, "catStats"), "polls"));
+}
+
+TEST_F(conv, lanes)
+{
+	bool thread101 = false, tasks_proc = false, task1 = false, task2 = false;
+
+	for (size_t i = 0; i < YAJL_GET_ARRAY(self->ev)->len; i++) {
+		yajl_val e = YAJL_GET_ARRAY(self->ev)->values[i];
+		const char *n = is(e, "M", NULL) ? gets(get(e, "args"), "name") : NULL;
+
+		if (!n)
+			continue;
+		if (is(e, "M", "thread_name") && geti(e, "pid") == TGID &&
+		    !strcmp(n, "tokio-runtime-w 101"))
+			thread101 = true;
+		if (is(e, "M", "process_name") &&
+		    geti(e, "pid") == CAT_JSON_TASKS_PID(TGID) &&
+		    strstr(n, "tasks"))
+			tasks_proc = true;
+		if (is(e, "M", "thread_name") &&
+		    geti(e, "pid") == CAT_JSON_TASKS_PID(TGID)) {
+			/* no DWARF here: the site is the call address */
+			if (geti(e, "tid") == CAT_JSON_TASK_TID(1) &&
+			    !strncmp(n, "task 1 0x", 9))
+				task1 = true;
+			if (geti(e, "tid") == CAT_JSON_TASK_TID(2) &&
+			    !strncmp(n, "task 2 ", 7))
+				task2 = true;
+		}
+	}
+	EXPECT_TRUE(thread101);
+	EXPECT_TRUE(tasks_proc);
+	EXPECT_TRUE(task1);
+	EXPECT_TRUE(task2);
+}
+
+TEST_F(conv, poll_slices_and_args)
+{
+	int on_threads = 0, on_tasks = 0, blocking = 0;
+	static const char *const keys[] = { "task", "spawned_at", "thread",
+		"result", "off_cpu_us", "blocking", "context", "location" };
+
+	for (size_t i = 0; i < YAJL_GET_ARRAY(self->ev)->len; i++) {
+		yajl_val e = YAJL_GET_ARRAY(self->ev)->values[i], a;
+		const char *cat = gets(e, "cat");
+
+		if (!is(e, "X", NULL) || !cat || strcmp(cat, "poll"))
+			continue;
+		a = get(e, "args");
+		ASSERT_NE(NULL, a);
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			EXPECT_NE(NULL, get(a, keys[k])) TH_LOG("no %s", keys[k]);
+		}
+		if (geti(e, "pid") == TGID)
+			on_threads++;
+		else if (geti(e, "pid") == CAT_JSON_TASKS_PID(TGID))
+			on_tasks++;
+		/* A#2: 3 ms asleep inside the poll */
+		if (YAJL_IS_TRUE(get(a, "blocking"))) {
+			blocking++;
+			EXPECT_STREQ("terrible", gets(e, "cname"));
+			EXPECT_EQ(1, geti(a, "task"));
+			EXPECT_STREQ("Ready", gets(a, "result"));
+			EXPECT_EQ(3000.0, getd(a, "off_cpu_us"));
+			EXPECT_EQ(3.0, getd(e, "ts"));	/* µs from start */
+			EXPECT_EQ(3000.4, getd(e, "dur"));
+			EXPECT_STREQ("tokio-runtime-w 101", gets(a, "thread"));
+		}
+		if (geti(a, "task") == 1 && getd(e, "ts") == 1.0) {
+			EXPECT_STREQ("Pending", gets(a, "result"));
+			EXPECT_STREQ("task", gets(a, "context"));
+			EXPECT_STREQ("app::main::{{closure}}", gets(a, "location"));
+		}
+	}
+	EXPECT_EQ(5, on_threads);
+	EXPECT_EQ(5, on_tasks);
+	EXPECT_EQ(2, blocking);		/* on both lanes */
+}
+
+TEST_F(conv, flows)
+{
+	int spawn_s = 0, spawn_f = 0, wake_s = 0, migrate = 0, idle = 0;
+
+	for (size_t i = 0; i < YAJL_GET_ARRAY(self->ev)->len; i++) {
+		yajl_val e = YAJL_GET_ARRAY(self->ev)->values[i];
+
+		if (is(e, "s", "spawn"))
+			spawn_s++;
+		if (is(e, "f", "spawn")) {
+			spawn_f++;
+			EXPECT_STREQ("e", gets(e, "bp"));
+			EXPECT_EQ(CAT_JSON_TASKS_PID(TGID), geti(e, "pid"));
+		}
+		if (is(e, "s", "wake")) {
+			wake_s++;
+			EXPECT_EQ(101, geti(e, "tid"));
+		}
+		if (is(e, "s", "migrate")) {
+			migrate++;
+			EXPECT_EQ(102, geti(e, "tid"));
+		}
+		if (is(e, "X", "off-CPU (idle)")) {
+			idle++;
+			EXPECT_STREQ("rail_response", gets(e, "cname"));
+		}
+	}
+	EXPECT_EQ(2, spawn_s);
+	EXPECT_EQ(2, spawn_f);
+	EXPECT_EQ(2, wake_s);	/* B#1 and B#2, both woken by A */
+	EXPECT_EQ(1, migrate);	/* B#3 on 101 after B#2 on 102 */
+	EXPECT_GE(idle, 1);
+}
+
+/* Same trace, same colours: they come from spawn site + ordinal. */
+TEST_F(conv, colours_are_stable)
+{
+	char json2[300], err[512];
+	yajl_val doc2, ev2;
+	size_t n;
+
+	snprintf(json2, sizeof(json2), "%s.2.json", self->trace);
+	ASSERT_EQ(0, cat_convert_file(self->trace, json2, NULL, NULL, err,
+				      sizeof(err)));
+	doc2 = load(json2);
+	ASSERT_NE(NULL, doc2);
+	ev2 = get(doc2, "traceEvents");
+	n = YAJL_GET_ARRAY(self->ev)->len;
+	ASSERT_EQ(n, YAJL_GET_ARRAY(ev2)->len);
+	for (size_t i = 0; i < n; i++) {
+		yajl_val a = YAJL_GET_ARRAY(self->ev)->values[i];
+		yajl_val b = YAJL_GET_ARRAY(ev2)->values[i];
+		const char *ca = gets(a, "cname"), *cb = gets(b, "cname");
+
+		if (ca || cb) {
+			ASSERT_NE(NULL, ca);
+			ASSERT_NE(NULL, cb);
+			EXPECT_STREQ(ca, cb);
+		}
+	}
+	yajl_tree_free(doc2);
+	unlink(json2);
+}
+
+/*
+ * Every byte of a trace flipped: convert must either fail cleanly
+ * (-EINVAL, message with an offset) or write JSON that parses.
+ */
+TEST(corrupted_traces_convert_cleanly)
+{
+	char *path = make_trace("fuzz"), bad[300], out[300], err[512];
+	unsigned char *b;
+	size_t len, ok = 0, rejected = 0;
+	FILE *f;
+
+	ASSERT_NE(NULL, path);
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	b = malloc(len);
+	ASSERT_EQ(len, fread(b, 1, len, f));
+	fclose(f);
+	snprintf(bad, sizeof(bad), "%s.bad", path);
+	snprintf(out, sizeof(out), "%s.json", path);
+	for (size_t i = 0; i < len; i++) {
+		int ret;
+
+		b[i] ^= 0x5a;
+		f = fopen(bad, "w");
+		ASSERT_NE(NULL, f);
+		fwrite(b, 1, len, f);
+		fclose(f);
+		b[i] ^= 0x5a;
+		ret = cat_convert_file(bad, out, NULL, NULL, err, sizeof(err));
+		if (ret) {
+			EXPECT_EQ(-EINVAL, ret);
+			EXPECT_NE(NULL, strstr(err, "offset")) TH_LOG("%s", err);
+			rejected++;
+		}
+		if (!access(out, F_OK)) {
+			yajl_val v = load(out);
+
+			EXPECT_NE(NULL, v) TH_LOG("byte %zu: JSON does not parse", i);
+			yajl_tree_free(v);
+			unlink(out);
+			ok++;
+		}
+	}
+	TH_LOG("%zu corrupted traces: %zu converted, %zu rejected", len, ok,
+	       rejected);
+	unlink(bad);
+	unlink(path);
+	free(path);
+	free(b);
+}
+
+TEST(bad_input_gives_an_error_not_a_file)
+{
+	char err[512];
+	char out[] = "/tmp/test_json.none.json";
+
+	EXPECT_EQ(-EINVAL, cat_convert_file("/nonexistent.cat", out, NULL,
+					    NULL, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "/nonexistent.cat"));
+	EXPECT_NE(0, access(out, F_OK));
+}
+
+TEST_HARNESS_MAIN

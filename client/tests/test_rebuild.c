@@ -1,0 +1,913 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_rebuild - host unit tests of the reconstruction rules (rebuild.c),
+ * one test per rule, on hand-built record streams fed straight into
+ * cat_rebuild_record(): nested polls and their results, combinator
+ * branches, threads migrating between CPUs, tasks hopping threads, lost
+ * records, task address reuse after dealloc, entries with no return at
+ * the end, skipped uretprobes, returns without entries, spawn sites,
+ * wakes, off-CPU time and blocking polls - and random garbage.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+
+#include "rebuild.h"
+
+#define BIAS	0x555555554000ull
+#define TGID	100
+
+enum { P_POLL = 1, P_FUT, P_BRANCH, P_WAKE, P_FREE, P_BIND, P_SITE, P_BLK,
+       P_OTHER, P_WRAP, P_SITE2 };
+
+static struct cat_probe probes[] = {
+	{ P_POLL, CAT_PROBE_BOTH, 1, CAT_ROLE_TASK_POLL, CAT_CTX_TASK, 0x1000, 0, "raw::poll", "", "" },
+	{ P_FUT, CAT_PROBE_BOTH, 2, CAT_ROLE_FUTURE_POLL, CAT_CTX_COMPILER, 0x2000, 0, "app::main::{{closure}}", "", "" },
+	{ P_BRANCH, CAT_PROBE_BOTH, 2, CAT_ROLE_FUTURE_POLL, CAT_CTX_USER, 0x3000, 0, "<app::Branch as Future>::poll", "", "" },
+	{ P_WAKE, CAT_PROBE_ENTRY, 1, CAT_ROLE_WAKE, CAT_CTX_NONE, 0x4000, 0, "waker::wake_by_ref", "", "" },
+	{ P_FREE, CAT_PROBE_ENTRY, 1, CAT_ROLE_TASK_DEALLOC, CAT_CTX_NONE, 0x5000, 0, "raw::dealloc", "", "" },
+	{ P_BIND, CAT_PROBE_BOTH, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE, 0x6000, 0, "OwnedTasks::bind", "", "" },
+	{ P_SITE, CAT_PROBE_ENTRY, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE, 0x7000, 0, "tokio::spawn", "", "" },
+	{ P_BLK, CAT_PROBE_BOTH, 1, CAT_ROLE_BLOCKING_POLL, CAT_CTX_TASK, 0x8000, 0, "BlockingTask::poll", "", "" },
+	{ P_OTHER, CAT_PROBE_BOTH, 1, CAT_ROLE_OTHER, CAT_CTX_NONE, 0x9000, 0, "app::helper", "", "" },
+	{ P_WRAP, CAT_PROBE_BOTH, 2, CAT_ROLE_FUTURE_POLL, CAT_CTX_TASK, 0xa000, 0, "SupportTaskLocals::poll", "", "" },
+	{ P_SITE2, CAT_PROBE_ENTRY, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE, 0xb000, 0, "Builder::spawn", "", "" },
+};
+static const struct cat_probe_table table = { probes, sizeof(probes) / sizeof(probes[0]), 0 };
+
+#define MAXEV 256
+
+/* Everything the sink saw. */
+struct seen {
+	struct cat_rb_poll polls[MAXEV];
+	uint64_t poll_task[MAXEV];
+	int npolls;
+	struct cat_rb_slice slices[MAXEV];
+	uint64_t slice_task[MAXEV];	/* the task may be freed since */
+	int nslices;
+	struct cat_rb_instant instants[MAXEV];
+	int ninstants;
+	struct cat_rb_offcpu offcpu[MAXEV];
+	uint64_t offcpu_task[MAXEV];
+	int noffcpu;
+	struct cat_rb_marker markers[MAXEV];
+	int nmarkers;
+	uint64_t ended[MAXEV];
+	enum cat_task_state end_state[MAXEV];
+	uint64_t end_spawn_call[MAXEV];
+	int nended;
+	int nthreads;
+	char comm[MAXEV][CAT_COMM_LEN + 1];
+};
+
+static void s_poll(void *c, const struct cat_rb_poll *p)
+{
+	struct seen *s = c;
+
+	if (s->npolls < MAXEV) {
+		s->poll_task[s->npolls] = p->task->id;
+		s->polls[s->npolls++] = *p;
+	}
+}
+
+static void s_slice(void *c, const struct cat_rb_slice *x)
+{
+	struct seen *s = c;
+
+	if (s->nslices < MAXEV) {
+		s->slice_task[s->nslices] = x->task ? x->task->id : 0;
+		s->slices[s->nslices++] = *x;
+	}
+}
+
+static void s_instant(void *c, const struct cat_rb_instant *x)
+{
+	struct seen *s = c;
+
+	if (s->ninstants < MAXEV)
+		s->instants[s->ninstants++] = *x;
+}
+
+static void s_offcpu(void *c, const struct cat_rb_offcpu *x)
+{
+	struct seen *s = c;
+
+	if (s->noffcpu < MAXEV) {
+		s->offcpu_task[s->noffcpu] = x->task ? x->task->id : 0;
+		s->offcpu[s->noffcpu++] = *x;
+	}
+}
+
+static void s_marker(void *c, const struct cat_rb_marker *x)
+{
+	struct seen *s = c;
+
+	if (s->nmarkers < MAXEV)
+		s->markers[s->nmarkers++] = *x;
+}
+
+static void s_end(void *c, struct cat_rb_task *t)
+{
+	struct seen *s = c;
+
+	if (s->nended < MAXEV) {
+		s->end_state[s->nended] = t->state;
+		s->end_spawn_call[s->nended] = t->spawn_call_vaddr;
+		s->ended[s->nended++] = t->id;
+	}
+}
+
+static void s_thread(void *c, const struct cat_rb_thread *t)
+{
+	struct seen *s = c;
+
+	if (s->nthreads < MAXEV)
+		memcpy(s->comm[s->nthreads++], t->comm, CAT_COMM_LEN + 1);
+}
+
+/* The poll number @seq of task instance @task, or NULL. */
+static const struct cat_rb_poll *find_poll(struct seen *s, uint64_t task,
+					   uint32_t seq)
+{
+	for (int i = 0; i < s->npolls; i++)
+		if (s->poll_task[i] == task && s->polls[i].seq == seq)
+			return &s->polls[i];
+	return NULL;
+}
+
+static struct cat_rebuild *new_rb(struct seen *s)
+{
+	struct cat_rb_sink sink = {
+		.ctx = s, .poll = s_poll, .slice = s_slice,
+		.instant = s_instant, .offcpu = s_offcpu, .marker = s_marker,
+		.task_end = s_end, .thread = s_thread,
+	};
+	struct cat_rebuild_opts o = {
+		.block_offcpu_ns = 1000000, .long_poll_ns = 10000000,
+	};
+	struct cat_rebuild *rb;
+
+	memset(s, 0, sizeof(*s));
+	rb = cat_rebuild_new(&table, &o, &sink);
+	if (rb)
+		cat_rebuild_add_tgid(rb, TGID);
+	return rb;
+}
+
+/* record feeders: (cpu, time, tid) then the record's own fields */
+static void entry(struct cat_rebuild *rb, unsigned int cpu, uint64_t t,
+		  unsigned int tid, unsigned int id, uint64_t a0, uint64_t a1)
+{
+	union {
+		struct cat_rec_probe_entry e;
+		char b[sizeof(struct cat_rec_probe_entry) + 48];
+	} u;
+	unsigned int nargs = probes[id - 1].nargs;
+
+	memset(&u, 0, sizeof(u));
+	u.e.h.type = CAT_REC_PROBE_ENTRY;
+	u.e.h.size = sizeof(u.e) + 8 * nargs;
+	u.e.h.cpu = cpu;
+	u.e.h.time_ns = t;
+	u.e.h.tid = tid;
+	u.e.h.tgid = TGID;
+	u.e.probe_id = id;
+	u.e.nargs = nargs;
+	u.e.ip = BIAS + probes[id - 1].vaddr;
+	u.e.ret_addr = BIAS + 0x10000 + id;
+	if (nargs == 1) {
+		u.e.args[0] = a0;
+	} else if (nargs == 2) {
+		u.e.args[0] = a0;	/* self */
+		u.e.args[1] = a1;	/* cx */
+	}
+	cat_rebuild_record(rb, &u.e.h);
+}
+
+static void entry_flags(struct cat_rebuild *rb, unsigned int cpu, uint64_t t,
+			unsigned int tid, unsigned int id, uint64_t a0,
+			unsigned int flags, uint64_t ra)
+{
+	union {
+		struct cat_rec_probe_entry e;
+		char b[sizeof(struct cat_rec_probe_entry) + 48];
+	} u;
+	unsigned int nargs = probes[id - 1].nargs;
+
+	memset(&u, 0, sizeof(u));
+	u.e.h.type = CAT_REC_PROBE_ENTRY;
+	u.e.h.size = sizeof(u.e) + 8 * nargs;
+	u.e.h.flags = flags;
+	u.e.h.cpu = cpu;
+	u.e.h.time_ns = t;
+	u.e.h.tid = tid;
+	u.e.h.tgid = TGID;
+	u.e.probe_id = id;
+	u.e.nargs = nargs;
+	u.e.ip = BIAS + probes[id - 1].vaddr;
+	u.e.ret_addr = ra;
+	if (nargs)
+		u.e.args[0] = a0;
+	cat_rebuild_record(rb, &u.e.h);
+}
+
+static void ret2(struct cat_rebuild *rb, unsigned int cpu, uint64_t t,
+		 unsigned int tid, unsigned int id, uint64_t rax, uint64_t rdx)
+{
+	struct cat_rec_probe_return r;
+
+	memset(&r, 0, sizeof(r));
+	r.h.type = CAT_REC_PROBE_RETURN;
+	r.h.size = sizeof(r);
+	r.h.cpu = cpu;
+	r.h.time_ns = t;
+	r.h.tid = tid;
+	r.h.tgid = TGID;
+	r.probe_id = id;
+	r.func = id && id <= table.n ? BIAS + probes[id - 1].vaddr : 0;
+	r.ret[0] = rax;
+	r.ret[1] = rdx;
+	cat_rebuild_record(rb, &r.h);
+}
+
+static void ret(struct cat_rebuild *rb, unsigned int cpu, uint64_t t,
+		unsigned int tid, unsigned int id)
+{
+	ret2(rb, cpu, t, tid, id, 0, 0);
+}
+
+static void sw(struct cat_rebuild *rb, unsigned int cpu, uint64_t t,
+	       unsigned int prev, unsigned int prev_tgid, unsigned int next,
+	       unsigned int next_tgid, unsigned int state, unsigned int flags)
+{
+	struct cat_rec_sched_switch s;
+
+	memset(&s, 0, sizeof(s));
+	s.h.type = CAT_REC_SCHED_SWITCH;
+	s.h.size = sizeof(s);
+	s.h.flags = flags;
+	s.h.cpu = cpu;
+	s.h.time_ns = t;
+	s.h.tid = prev;
+	s.h.tgid = prev_tgid;
+	s.prev_tid = prev;
+	s.prev_tgid = prev_tgid;
+	s.next_tid = next;
+	s.next_tgid = next_tgid;
+	s.prev_state = state;
+	snprintf(s.prev_comm, sizeof(s.prev_comm), "%s", prev_tgid == TGID ? "worker" : "swapper");
+	snprintf(s.next_comm, sizeof(s.next_comm), "%s", next_tgid == TGID ? "worker" : "swapper");
+	cat_rebuild_record(rb, &s.h);
+}
+
+static void lost(struct cat_rebuild *rb, unsigned int cpu, uint64_t t,
+		 uint64_t count)
+{
+	struct cat_rec_lost l;
+
+	memset(&l, 0, sizeof(l));
+	l.h.type = CAT_REC_LOST;
+	l.h.size = sizeof(l);
+	l.h.cpu = cpu;
+	l.h.time_ns = t;
+	l.h.tgid = TGID;
+	l.count = count;
+	cat_rebuild_record(rb, &l.h);
+}
+
+#define TASK_A	0x7f0000001000ull
+#define TASK_B	0x7f0000002000ull
+
+TEST(nested_polls_results_and_children)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 100, 1, P_POLL, TASK_A, 0);
+	entry(rb, 0, 110, 1, P_FUT, TASK_A + 0x40, 0xc0);
+	entry(rb, 0, 120, 1, P_BRANCH, TASK_A + 0x80, 0xc0);
+	ret(rb, 0, 130, 1, P_BRANCH);
+	ret(rb, 0, 140, 1, P_FUT);
+	ret(rb, 0, 150, 1, P_POLL);
+	/* the first poll's result is known only once it is polled again */
+	EXPECT_EQ(0, s->npolls);
+	EXPECT_EQ(2, s->nslices);
+	entry(rb, 0, 200, 1, P_POLL, TASK_A, 0);
+	ret(rb, 0, 250, 1, P_POLL);
+	ASSERT_EQ(1, s->npolls);
+	EXPECT_EQ(CAT_POLL_PENDING, s->polls[0].result);
+	entry(rb, 0, 300, 1, P_FREE, TASK_A, 0);
+	cat_rebuild_finish(rb, 400);
+
+	ASSERT_EQ(2, s->npolls);
+	EXPECT_EQ(CAT_POLL_READY, s->polls[1].result);
+	EXPECT_EQ(1, s->polls[0].seq);
+	EXPECT_EQ(2, s->polls[1].seq);
+	EXPECT_EQ(100, s->polls[0].start_ns);
+	EXPECT_EQ(150, s->polls[0].end_ns);
+	EXPECT_EQ(0x2000, s->polls[0].future_vaddr);	/* the async fn */
+	EXPECT_EQ(0, s->polls[0].depth);
+	/* children: innermost first, depths 2 and 1, tied to the task */
+	EXPECT_EQ(P_BRANCH, s->slices[0].probe->id);
+	EXPECT_EQ(2, s->slices[0].depth);
+	EXPECT_EQ(TASK_A + 0x80, s->slices[0].self);
+	EXPECT_EQ(1, s->slices[1].depth);
+	EXPECT_EQ(1, s->slice_task[1]);
+	EXPECT_EQ(CAT_CUT_NONE, s->slices[1].cut);
+	ASSERT_EQ(1, s->nended);
+	EXPECT_EQ(CAT_TASK_FREED, s->end_state[0]);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+/* join!/select!: each branch is told apart by its self pointer */
+TEST(combinator_branches_are_separate_children)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 100, 1, P_POLL, TASK_A, 0);
+	entry(rb, 0, 110, 1, P_FUT, 0xa000, 0xc0);		/* join! */
+	entry(rb, 0, 120, 1, P_BRANCH, 0xb001, 0xc0);		/* branch 1 */
+	ret(rb, 0, 130, 1, P_BRANCH);
+	entry(rb, 0, 140, 1, P_BRANCH, 0xb002, 0xc0);		/* branch 2 */
+	ret(rb, 0, 150, 1, P_BRANCH);
+	ret(rb, 0, 160, 1, P_FUT);
+	ret(rb, 0, 170, 1, P_POLL);
+	cat_rebuild_finish(rb, 200);
+	ASSERT_EQ(3, s->nslices);
+	EXPECT_EQ(0xb001, s->slices[0].self);
+	EXPECT_EQ(0xb002, s->slices[1].self);
+	EXPECT_EQ(2, s->slices[0].depth);
+	EXPECT_EQ(2, s->slices[1].depth);
+	EXPECT_EQ(120, s->slices[0].start_ns);
+	EXPECT_EQ(140, s->slices[1].start_ns);
+	EXPECT_EQ(0xa000, s->slices[2].self);
+	ASSERT_EQ(1, s->npolls);
+	EXPECT_EQ(CAT_POLL_UNKNOWN, s->polls[0].result);	/* still alive */
+	EXPECT_EQ(CAT_TASK_LIVE, s->end_state[0]);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+/* A thread moves between CPUs inside a poll; a task moves between threads. */
+TEST(migration)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 100, 1, P_POLL, TASK_A, 0);
+	sw(rb, 0, 110, 1, TGID, 0, 0, CAT_TASK_RUNNING, CAT_SWITCH_F_PREEMPT);
+	sw(rb, 1, 130, 0, 0, 1, TGID, 0, 0);		/* back, on CPU 1 */
+	ret(rb, 1, 150, 1, P_POLL);
+	entry(rb, 0, 200, 2, P_POLL, TASK_A, 0);	/* now on thread 2 */
+	ret(rb, 0, 260, 2, P_POLL);
+	cat_rebuild_finish(rb, 300);
+	ASSERT_EQ(2, s->npolls);
+	EXPECT_EQ(1, s->polls[0].tid);
+	EXPECT_EQ(1, s->polls[0].cpu);
+	EXPECT_EQ(150, s->polls[0].end_ns);
+	EXPECT_EQ(20, s->polls[0].offcpu_ns);
+	EXPECT_EQ(0, s->polls[0].offcpu_vol_ns);	/* preempted */
+	EXPECT_EQ(0, s->polls[0].blocking);
+	EXPECT_EQ(2, s->polls[1].tid);
+	EXPECT_EQ(1, s->polls[1].prev_tid);
+	EXPECT_EQ(100, s->polls[1].prev_start_ns);
+	EXPECT_EQ(1, s->poll_task[0]);
+	EXPECT_EQ(1, s->poll_task[1]);
+	ASSERT_EQ(1, s->noffcpu);
+	EXPECT_EQ(CAT_OFFCPU_PREEMPTED, s->offcpu[0].state);
+	EXPECT_EQ(1, s->offcpu_task[0]);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+TEST(lost_records_reset_that_cpu_only)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 100, 1, P_POLL, TASK_A, 0);	/* thread 1 on CPU 0 */
+	entry(rb, 0, 110, 1, P_FUT, 0xa, 0xc);
+	entry(rb, 1, 105, 2, P_POLL, TASK_B, 0);	/* thread 2 on CPU 1 */
+	lost(rb, 0, 120, 7);
+	ret(rb, 0, 130, 1, P_FUT);	/* its entry was reset: unmatched */
+	ret(rb, 0, 140, 1, P_POLL);
+	ret(rb, 1, 150, 2, P_POLL);
+	cat_rebuild_finish(rb, 200);
+
+	ASSERT_EQ(2, s->npolls);
+	/* thread 1's poll was cut at the LOST record */
+	EXPECT_EQ(1, s->polls[0].tid);
+	EXPECT_EQ(CAT_CUT_LOST, s->polls[0].cut);
+	EXPECT_EQ(120, s->polls[0].end_ns);
+	EXPECT_EQ(CAT_POLL_UNKNOWN, s->polls[0].result);
+	/* thread 2's went on untouched */
+	EXPECT_EQ(2, s->polls[1].tid);
+	EXPECT_EQ(CAT_CUT_NONE, s->polls[1].cut);
+	EXPECT_EQ(150, s->polls[1].end_ns);
+	ASSERT_EQ(1, s->nslices);
+	EXPECT_EQ(CAT_CUT_LOST, s->slices[0].cut);
+	ASSERT_EQ(3, s->nmarkers);
+	EXPECT_EQ(CAT_MARK_LOST, s->markers[0].kind);
+	EXPECT_EQ(7, s->markers[0].count);
+	EXPECT_EQ(CAT_MARK_UNMATCHED_RETURN, s->markers[1].kind);
+	EXPECT_EQ(CAT_MARK_UNMATCHED_RETURN, s->markers[2].kind);
+	EXPECT_EQ(7, cat_rebuild_stats(rb)->lost_records);
+	EXPECT_EQ(2, cat_rebuild_stats(rb)->unmatched_returns);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+TEST(task_address_reuse_after_dealloc)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 100, 1, P_POLL, TASK_A, 0);
+	entry(rb, 0, 120, 1, P_FREE, TASK_A, 0);	/* freed in its poll */
+	ret(rb, 0, 130, 1, P_POLL);
+	ASSERT_EQ(1, s->npolls);			/* no need to wait */
+	EXPECT_EQ(CAT_POLL_READY, s->polls[0].result);
+	ASSERT_EQ(1, s->nended);
+	entry(rb, 0, 200, 1, P_POLL, TASK_A, 0);	/* same address */
+	ret(rb, 0, 230, 1, P_POLL);
+	entry(rb, 0, 300, 1, P_POLL, TASK_A, 0);
+	ret(rb, 0, 330, 1, P_POLL);
+	entry(rb, 0, 400, 2, P_FREE, TASK_A, 0);	/* freed elsewhere */
+	cat_rebuild_finish(rb, 500);
+	ASSERT_EQ(3, s->npolls);
+	EXPECT_EQ(1, s->poll_task[0]);
+	EXPECT_EQ(2, s->poll_task[1]);			/* a new instance */
+	EXPECT_EQ(2, s->poll_task[2]);
+	EXPECT_EQ(1, s->polls[1].seq);
+	EXPECT_EQ(0, s->polls[1].prev_start_ns);	/* no history */
+	EXPECT_EQ(CAT_POLL_PENDING, s->polls[1].result);
+	EXPECT_EQ(CAT_POLL_READY, s->polls[2].result);
+	ASSERT_EQ(2, s->nended);
+	EXPECT_EQ(2, s->ended[1]);
+	EXPECT_EQ(2, cat_rebuild_stats(rb)->tasks);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+TEST(entries_without_return_at_end_of_trace)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 100, 1, P_POLL, TASK_A, 0);
+	entry(rb, 0, 110, 1, P_FUT, 0xa, 0xc);
+	cat_rebuild_finish(rb, 500);
+	ASSERT_EQ(1, s->npolls);
+	EXPECT_EQ(CAT_CUT_END, s->polls[0].cut);
+	EXPECT_EQ(500, s->polls[0].end_ns);
+	ASSERT_EQ(1, s->nslices);
+	EXPECT_EQ(CAT_CUT_END, s->slices[0].cut);
+	ASSERT_EQ(1, s->nended);
+	EXPECT_EQ(CAT_TASK_POLLING, s->end_state[0]);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+TEST(skipped_uretprobe_keeps_the_stack_right)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 100, 1, P_POLL, TASK_A, 0);
+	entry_flags(rb, 0, 110, 1, P_OTHER, 5, CAT_ENTRY_F_NO_RETURN, 0);
+	entry(rb, 0, 120, 1, P_FUT, 0xa, 0xc);
+	ret(rb, 0, 130, 1, P_FUT);
+	ret(rb, 0, 140, 1, P_POLL);
+	cat_rebuild_finish(rb, 200);
+	ASSERT_EQ(1, s->ninstants);
+	EXPECT_TRUE(s->instants[0].no_return);
+	EXPECT_EQ(1, s->instants[0].depth);
+	ASSERT_EQ(1, s->nslices);
+	EXPECT_EQ(1, s->slices[0].depth);	/* not nested under it */
+	ASSERT_EQ(1, s->npolls);
+	EXPECT_EQ(CAT_CUT_NONE, s->polls[0].cut);
+	EXPECT_EQ(0, s->nmarkers);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+TEST(returns_without_entries_and_missing_returns)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	ret(rb, 0, 50, 1, P_FUT);			/* traced mid-call */
+	entry(rb, 0, 100, 1, P_POLL, TASK_A, 0);
+	entry(rb, 0, 110, 1, P_FUT, 0xa, 0xc);
+	ret(rb, 0, 140, 1, P_POLL);			/* P_FUT's return lost */
+	ret2(rb, 0, 150, 1, 4242, 0, 0);		/* unknown probe id */
+	cat_rebuild_finish(rb, 200);
+	ASSERT_EQ(1, s->nslices);
+	EXPECT_EQ(CAT_CUT_MISSING_RET, s->slices[0].cut);
+	EXPECT_EQ(140, s->slices[0].end_ns);
+	ASSERT_EQ(1, s->npolls);
+	EXPECT_EQ(CAT_CUT_NONE, s->polls[0].cut);
+	EXPECT_EQ(2, cat_rebuild_stats(rb)->unmatched_returns);
+	EXPECT_EQ(1, cat_rebuild_stats(rb)->unknown_probes);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+TEST(spawn_site_and_task)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	/* the bias is learnt from the first entry */
+	entry(rb, 0, 10, 1, P_OTHER, 0, 0);
+	ret(rb, 0, 11, 1, P_OTHER);
+	/* debug build: tokio::spawn (site probe) -> bind (task probe) */
+	entry_flags(rb, 0, 100, 1, P_SITE, 0, 0, BIAS + 0x1234);
+	entry_flags(rb, 0, 110, 1, P_BIND, 0, 0, BIAS + 0x7777);
+	ret2(rb, 0, 120, 1, P_BIND, TASK_A, 99);
+	/* release build: only bind, task in rdx because rax is 0 */
+	entry_flags(rb, 0, 200, 1, P_BIND, 0, 0, BIAS + 0x2345);
+	ret2(rb, 0, 210, 1, P_BIND, 0, TASK_B);
+	/* a failed spawn: nothing */
+	entry_flags(rb, 0, 300, 1, P_BIND, 0, 0, BIAS + 0x3456);
+	ret2(rb, 0, 310, 1, P_BIND, 0, 0);
+	/* spawned from inside a poll of task A */
+	entry(rb, 0, 400, 2, P_POLL, TASK_A, 0);
+	entry_flags(rb, 0, 410, 2, P_BIND, 0, 0, BIAS + 0x4567);
+	ret2(rb, 0, 420, 2, P_BIND, 0x7f0000003000ull, 0);
+	ret(rb, 0, 430, 2, P_POLL);
+	cat_rebuild_finish(rb, 500);
+	EXPECT_EQ(BIAS, cat_rebuild_bias(rb));
+	ASSERT_EQ(3, s->nended);
+	EXPECT_EQ(1, s->ended[0]);
+	EXPECT_EQ(0x1234, s->end_spawn_call[0]);	/* the site probe's */
+	EXPECT_EQ(0x2345, s->end_spawn_call[1]);
+	EXPECT_EQ(0x4567, s->end_spawn_call[2]);
+	EXPECT_EQ(3, cat_rebuild_stats(rb)->tasks);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+/* tokio may free a task without the probed dealloc: a spawn tells. */
+TEST(spawn_at_a_known_address_ends_the_old_instance)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	entry_flags(rb, 0, 100, 1, P_BIND, 0, 0, BIAS + 0x1111);
+	ret2(rb, 0, 110, 1, P_BIND, TASK_A, 0);
+	entry(rb, 1, 200, 2, P_POLL, TASK_A, 0);
+	ret(rb, 1, 210, 2, P_POLL);			/* last poll, no free */
+	entry_flags(rb, 0, 300, 1, P_BIND, 0, 0, BIAS + 0x2222);
+	ret2(rb, 0, 310, 1, P_BIND, TASK_A, 0);		/* reused */
+	entry(rb, 1, 400, 2, P_POLL, TASK_A, 0);
+	ret(rb, 1, 410, 2, P_POLL);
+	cat_rebuild_finish(rb, 500);
+	ASSERT_EQ(2, s->npolls);
+	EXPECT_EQ(1, s->poll_task[0]);
+	EXPECT_EQ(CAT_POLL_READY, s->polls[0].result);
+	EXPECT_EQ(2, s->poll_task[1]);
+	ASSERT_EQ(2, s->nended);
+	EXPECT_EQ(CAT_TASK_FREED, s->end_state[0]);
+	EXPECT_EQ(0x1111, s->end_spawn_call[0]);
+	EXPECT_EQ(0x2222, s->end_spawn_call[1]);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+/* Nested site probes keep the outermost; the same one again is new. */
+TEST(site_probes)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	/* debug async-std: task::spawn -> Builder::spawn -> task probe */
+	entry_flags(rb, 0, 100, 1, P_SITE, 0, 0, BIAS + 0x1111);
+	entry_flags(rb, 0, 105, 1, P_SITE2, 0, 0, BIAS + 0x9999);
+	entry_flags(rb, 0, 110, 1, P_BIND, 0, 0, BIAS + 0x8888);
+	ret2(rb, 0, 120, 1, P_BIND, TASK_A, 0);
+	/* a site probe whose task probe never comes (inlined) ... */
+	entry_flags(rb, 0, 200, 1, P_SITE, 0, 0, BIAS + 0x2222);
+	/* ... must not capture the next spawn's site */
+	entry_flags(rb, 0, 300, 1, P_SITE, 0, 0, BIAS + 0x3333);
+	entry_flags(rb, 0, 310, 1, P_BIND, 0, 0, BIAS + 0x8888);
+	ret2(rb, 0, 320, 1, P_BIND, TASK_B, 0);
+	cat_rebuild_finish(rb, 400);
+	ASSERT_EQ(2, s->nended);
+	EXPECT_EQ(0x1111, s->end_spawn_call[0]);
+	EXPECT_EQ(0x3333, s->end_spawn_call[1]);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+/*
+ * tokio's spawn_blocking in release: the site probe fires, its task probe
+ * is inlined; the blocking task then appears in a poll on another thread
+ * and adopts that orphan site. A site whose spawn is still in progress
+ * is not adopted.
+ */
+TEST(orphan_site_adopted_by_unspawned_task)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 10, 1, P_OTHER, 0, 0);		/* learn the bias */
+	ret(rb, 0, 11, 1, P_OTHER);
+	entry_flags(rb, 0, 100, 1, P_SITE, 0, 0, BIAS + 0x1229);
+	/* thread 3 is inside another spawn: its site is in flight */
+	entry_flags(rb, 1, 150, 3, P_SITE2, 0, 0, BIAS + 0x3333);
+	entry_flags(rb, 1, 160, 3, P_BIND, 0, 0, BIAS + 0x7777);
+	entry(rb, 2, 200, 2, P_POLL, TASK_A, 0);	/* appears unspawned */
+	ret(rb, 2, 300, 2, P_POLL);
+	entry(rb, 2, 400, 2, P_POLL, TASK_B, 0);	/* no orphan left */
+	ret(rb, 2, 500, 2, P_POLL);
+	ret2(rb, 1, 600, 3, P_BIND, 0x7f0000009000ull, 0);
+	cat_rebuild_finish(rb, 700);
+	ASSERT_EQ(3, s->nended);
+	EXPECT_EQ(0x1229, s->end_spawn_call[0]);	/* TASK_A, adopted */
+	EXPECT_EQ(0, s->end_spawn_call[1]);		/* TASK_B: unknown */
+	EXPECT_EQ(0x3333, s->end_spawn_call[2]);	/* its own site */
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+/* A runtime's wrapper future (ctx TASK) is not the task's location. */
+TEST(location_skips_runtime_wrappers)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 100, 1, P_POLL, TASK_A, 0);
+	entry(rb, 0, 110, 1, P_WRAP, TASK_A + 0x10, 0xc);
+	entry(rb, 0, 120, 1, P_FUT, TASK_A + 0x20, 0xc);
+	ret(rb, 0, 130, 1, P_FUT);
+	ret(rb, 0, 140, 1, P_WRAP);
+	ret(rb, 0, 150, 1, P_POLL);
+	cat_rebuild_finish(rb, 200);
+	ASSERT_EQ(1, s->npolls);
+	EXPECT_EQ(0x2000, s->polls[0].future_vaddr);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+TEST(wakes)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+	const struct cat_rb_poll *b, *a2;
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 100, 1, P_POLL, TASK_A, 0);
+	entry(rb, 0, 110, 1, P_WAKE, TASK_A, 0);	/* yield_now */
+	entry(rb, 0, 115, 1, P_WAKE, TASK_B, 0);	/* wakes B */
+	ret(rb, 0, 120, 1, P_POLL);
+	entry(rb, 1, 130, 2, P_WAKE, TASK_B, 0);	/* later wake: ignored */
+	entry(rb, 1, 200, 2, P_POLL, TASK_B, 0);
+	ret(rb, 1, 220, 2, P_POLL);
+	entry(rb, 0, 300, 1, P_POLL, TASK_A, 0);
+	ret(rb, 0, 320, 1, P_POLL);
+	cat_rebuild_finish(rb, 400);
+	ASSERT_EQ(3, s->npolls);
+	b = find_poll(s, 2, 1);
+	a2 = find_poll(s, 1, 2);
+	ASSERT_NE(NULL, b);
+	ASSERT_NE(NULL, a2);
+	/* B's poll: woken at 115 by thread 1 from inside A's poll */
+	EXPECT_EQ(115, b->wake_ns);
+	EXPECT_EQ(1, b->wake_tid);
+	EXPECT_TRUE(b->wake_in_frame);
+	EXPECT_FALSE(b->wake_self);
+	/* A's second poll: woke itself */
+	EXPECT_EQ(110, a2->wake_ns);
+	EXPECT_TRUE(a2->wake_self);
+	EXPECT_EQ(0, s->polls[0].wake_ns);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+TEST(blocking_polls)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	/* 1: sleeps 2 ms inside the poll */
+	entry(rb, 0, 1000, 1, P_POLL, TASK_A, 0);
+	sw(rb, 0, 2000, 1, TGID, 0, 0, CAT_TASK_INTERRUPTIBLE, 0);
+	sw(rb, 0, 2002000, 0, 0, 1, TGID, 0, 0);
+	ret(rb, 0, 2003000, 1, P_POLL);
+	/* 2: runs 20 ms */
+	entry(rb, 0, 3000000, 1, P_POLL, TASK_A, 0);
+	ret(rb, 0, 23000000, 1, P_POLL);
+	/* 3: 0.5 ms in I/O wait: below the threshold */
+	entry(rb, 0, 24000000, 1, P_POLL, TASK_A, 0);
+	sw(rb, 0, 24000100, 1, TGID, 0, 0, CAT_TASK_UNINTERRUPTIBLE, CAT_SWITCH_F_IOWAIT);
+	sw(rb, 0, 24500100, 0, 0, 1, TGID, 0, 0);
+	ret(rb, 0, 24600000, 1, P_POLL);
+	/* 4: a spawn_blocking task may block: not a finding */
+	entry(rb, 0, 30000000, 1, P_POLL, TASK_B, 0);
+	entry(rb, 0, 30000100, 1, P_BLK, TASK_B + 8, 0);
+	ret(rb, 0, 50000000, 1, P_BLK);
+	ret(rb, 0, 50000100, 1, P_POLL);
+	/* idle, outside any poll */
+	sw(rb, 0, 60000000, 1, TGID, 0, 0, CAT_TASK_INTERRUPTIBLE, 0);
+	cat_rebuild_finish(rb, 70000000);
+	ASSERT_EQ(4, s->npolls);
+	EXPECT_EQ(CAT_BLOCK_OFFCPU, s->polls[0].blocking);
+	EXPECT_EQ(2000000, s->polls[0].offcpu_vol_ns);
+	EXPECT_EQ(CAT_BLOCK_LONG, s->polls[1].blocking);
+	EXPECT_EQ(0, s->polls[2].blocking);
+	EXPECT_EQ(500000, s->polls[2].offcpu_ns);
+	/* B was finished (trace end) before A: ids order the live ones */
+	EXPECT_EQ(0, s->polls[3].blocking);
+	EXPECT_TRUE(s->polls[3].blocking_pool);
+	ASSERT_EQ(3, s->noffcpu);
+	EXPECT_EQ(CAT_OFFCPU_SLEEPING, s->offcpu[0].state);
+	EXPECT_EQ(1, s->offcpu_task[0]);
+	EXPECT_EQ(CAT_OFFCPU_IOWAIT, s->offcpu[1].state);
+	EXPECT_EQ(0, s->offcpu_task[2]);	/* idle */
+	EXPECT_TRUE(s->offcpu[2].cut);
+	EXPECT_EQ(70000000, s->offcpu[2].end_ns);
+	/* first seen without a name, named by its first switch */
+	EXPECT_STREQ("", s->comm[0]);
+	EXPECT_STREQ("worker", s->comm[1]);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+/*
+ * tokio runs each multi_thread worker as a blocking task: the worker's
+ * whole run loop is one long poll that polls the other tasks. It is not
+ * a blocking poll, and its parking between polls is idle time.
+ */
+TEST(worker_loop_hosting_task_polls)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+	const struct cat_rb_poll *w, *a1, *a2;
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 1000, 1, P_POLL, TASK_B, 0);		/* worker loop */
+	entry(rb, 0, 2000, 1, P_POLL, TASK_A, 0);		/* A#1 */
+	ret(rb, 0, 3000, 1, P_POLL);
+	sw(rb, 0, 4000, 1, TGID, 0, 0, CAT_TASK_INTERRUPTIBLE, 0); /* parks */
+	sw(rb, 0, 50000000, 0, 0, 1, TGID, 0, 0);
+	entry(rb, 0, 50001000, 1, P_POLL, TASK_A, 0);		/* A#2 */
+	sw(rb, 0, 50002000, 1, TGID, 0, 0, CAT_TASK_INTERRUPTIBLE, 0);
+	sw(rb, 0, 55002000, 0, 0, 1, TGID, 0, 0);		/* 5 ms */
+	entry(rb, 0, 55003000, 1, P_FREE, TASK_A, 0);
+	ret(rb, 0, 55004000, 1, P_POLL);
+	ret(rb, 0, 60000000, 1, P_POLL);			/* loop ends */
+	cat_rebuild_finish(rb, 70000000);
+
+	w = find_poll(s, 1, 1);
+	a1 = find_poll(s, 2, 1);
+	a2 = find_poll(s, 2, 2);
+	ASSERT_NE(NULL, w);
+	ASSERT_NE(NULL, a1);
+	ASSERT_NE(NULL, a2);
+	EXPECT_TRUE(w->hosts_tasks);
+	EXPECT_EQ(0, w->blocking);		/* 59 ms, 55 ms asleep */
+	EXPECT_EQ(0, w->depth);
+	EXPECT_FALSE(a1->hosts_tasks);
+	EXPECT_EQ(1, a1->depth);
+	EXPECT_EQ(CAT_POLL_PENDING, a1->result);
+	EXPECT_EQ(CAT_BLOCK_OFFCPU, a2->blocking);
+	EXPECT_EQ(CAT_POLL_READY, a2->result);
+	ASSERT_EQ(2, s->noffcpu);
+	EXPECT_EQ(0, s->offcpu_task[0]);	/* parked: idle, not task B */
+	EXPECT_EQ(2, s->offcpu_task[1]);	/* asleep inside A#2 */
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+TEST(thread_exit_closes_its_frames)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+	struct cat_rec_thread_exit x;
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 100, 1, P_POLL, TASK_A, 0);
+	memset(&x, 0, sizeof(x));
+	x.h.type = CAT_REC_THREAD_EXIT;
+	x.h.size = sizeof(x);
+	x.h.time_ns = 150;
+	x.h.tid = 1;
+	x.h.tgid = TGID;
+	cat_rebuild_record(rb, &x.h);
+	sw(rb, 0, 160, 1, TGID, 0, 0, CAT_TASK_DEAD, 0);
+	cat_rebuild_finish(rb, 200);
+	ASSERT_EQ(1, s->npolls);
+	EXPECT_EQ(CAT_CUT_EXIT, s->polls[0].cut);
+	EXPECT_EQ(150, s->polls[0].end_ns);
+	EXPECT_EQ(0, s->noffcpu);	/* a dead thread is not "off-CPU" */
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+/*
+ * Found by fuzzing: a poll entered after the thread's exit record, its
+ * task freed, then the thread's final switch. Nothing may leak (ASan).
+ */
+TEST(entry_after_exit_then_final_switch)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+	struct cat_rec_thread_exit x;
+
+	ASSERT_NE(NULL, rb);
+	memset(&x, 0, sizeof(x));
+	x.h.type = CAT_REC_THREAD_EXIT;
+	x.h.size = sizeof(x);
+	x.h.time_ns = 100;
+	x.h.tid = 1;
+	x.h.tgid = TGID;
+	cat_rebuild_record(rb, &x.h);
+	entry(rb, 0, 110, 1, P_POLL, TASK_A, 0);
+	entry(rb, 1, 120, 2, P_FREE, TASK_A, 0);
+	x.h.time_ns = 125;
+	cat_rebuild_record(rb, &x.h);
+	sw(rb, 0, 130, 1, TGID, 0, 0, CAT_TASK_DEAD, 0);
+	cat_rebuild_finish(rb, 200);
+	ASSERT_EQ(1, s->npolls);
+	EXPECT_EQ(CAT_CUT_EXIT, s->polls[0].cut);
+	EXPECT_EQ(1, s->nended);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+/* Random records of every type: nothing may crash or leak state. */
+TEST(garbage_never_crashes)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+	unsigned int seed = 12345;
+
+	ASSERT_NE(NULL, rb);
+	for (int i = 0; i < 200000; i++) {
+		union {
+			struct cat_rec_header h;
+			struct cat_rec_probe_entry e;
+			struct cat_rec_probe_return r;
+			uint64_t w[64];
+		} u;
+
+		for (int k = 0; k < 64; k++)
+			u.w[k] = ((uint64_t)rand_r(&seed) << 32) | rand_r(&seed);
+		u.h.type = 1 + rand_r(&seed) % 8;
+		u.h.size = 512;
+		u.h.tid = rand_r(&seed) % 8;
+		u.h.tgid = TGID;
+		u.h.cpu = rand_r(&seed) % 4;
+		u.h.time_ns = i;
+		if (u.h.type == CAT_REC_PROBE_ENTRY) {
+			u.e.probe_id = 1 + rand_r(&seed) % 10;
+			u.e.nargs = rand_r(&seed) % 8;
+			u.w[sizeof(u.e) / 8] = 0x1000 * (rand_r(&seed) % 16);
+		} else if (u.h.type == CAT_REC_PROBE_RETURN) {
+			u.r.probe_id = 1 + rand_r(&seed) % 10;
+		}
+		cat_rebuild_record(rb, &u.h);
+	}
+	cat_rebuild_finish(rb, 0);
+	EXPECT_EQ(200000, cat_rebuild_stats(rb)->records);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+TEST(map_insert_delete)
+{
+	struct cat_map m;
+	int vals[4096];
+
+	cat_map_init(&m);
+	for (int i = 0; i < 4096; i++)
+		ASSERT_EQ(0, cat_map_put(&m, (uint64_t)i * 4096, &vals[i]));
+	for (int i = 0; i < 4096; i += 2)
+		ASSERT_EQ(&vals[i], cat_map_del(&m, (uint64_t)i * 4096));
+	for (int i = 0; i < 4096; i++)
+		EXPECT_EQ(i % 2 ? &vals[i] : NULL,
+			  cat_map_get(&m, (uint64_t)i * 4096));
+	EXPECT_EQ(2048, m.n);
+	cat_map_free(&m, NULL);
+}
+
+TEST_HARNESS_MAIN

@@ -32,8 +32,12 @@
  *	each multi_thread worker thread!) lasts as long as the closure runs.
  *
  * CAT_ROLE_TASK_DEALLOC (mode entry, nargs 1)
- *	entry args[0] = task being freed; the task instance ends here.
- *	tokio: raw::dealloc<T,S>; async-std: RawTask<F,T,S>::destroy.
+ *	entry args[0] = task that is finished or freed; the task instance
+ *	ends here (a later dealloc of the same address is ignored).
+ *	tokio: Harness<T,S>::complete (the future returned Ready or was
+ *	cancelled; tokio may free the cell inside Harness::poll without
+ *	going through the vtable) and raw::dealloc<T,S>;
+ *	async-std: RawTask<F,T,S>::destroy.
  *
  * CAT_ROLE_SPAWN and CAT_ROLE_SPAWN_BLOCKING (nargs 0)
  *	Two kinds, told apart by the mode:

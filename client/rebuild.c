@@ -254,6 +254,8 @@ struct cat_rebuild {
 	struct cat_map probes;		/* id -> const struct cat_probe * */
 	struct cat_map threads;		/* tid -> struct rb_thread */
 	struct cat_map tasks;		/* task pointer -> struct cat_rb_task */
+	struct cat_map ended;		/* pointers of ended instances: a
+					 * wake there is not a new task */
 	uint32_t tgids[MAX_TGIDS];
 	unsigned int ntgids;
 	uint64_t next_task_id;
@@ -351,6 +353,7 @@ static struct cat_rb_task *get_task(struct cat_rebuild *rb, uint64_t ptr)
 
 	if (k)
 		return k;
+	cat_map_del(&rb->ended, ptr);	/* polled or spawned: a new instance */
 	k = calloc(1, sizeof(*k));
 	if (!k || cat_map_put(&rb->tasks, ptr, k)) {
 		free(k);
@@ -746,7 +749,13 @@ static int on_entry(struct cat_rebuild *rb, const struct cat_rec_probe_entry *e)
 
 	switch (p->role) {
 	case CAT_ROLE_WAKE:
-		target = arg0 ? get_task(rb, arg0) : NULL;
+		/*
+		 * A wake may reach a task that already completed: it must not
+		 * bring it back as a new instance.
+		 */
+		target = arg0 ? cat_map_get(&rb->tasks, arg0) : NULL;
+		if (!target && arg0 && !cat_map_get(&rb->ended, arg0))
+			target = get_task(rb, arg0);
 		if (target && !target->wake_pending) {
 			target->wake_pending = true;
 			target->wake_ns = e->h.time_ns;
@@ -759,6 +768,12 @@ static int on_entry(struct cat_rebuild *rb, const struct cat_rec_probe_entry *e)
 	case CAT_ROLE_TASK_DEALLOC:
 		target = cat_map_del(&rb->tasks, arg0);
 		if (target) {
+			/*
+			 * Remembered until the address is polled or spawned
+			 * again (without memory, a late wake may show up as a
+			 * new instance: harmless).
+			 */
+			(void)cat_map_put(&rb->ended, arg0, rb);
 			target->dead = true;
 			target->state = CAT_TASK_FREED;
 			target->end_ns = e->h.time_ns;
@@ -1169,5 +1184,6 @@ void cat_rebuild_free(struct cat_rebuild *rb)
 	cat_map_free(&rb->probes, NULL);
 	cat_map_free(&rb->threads, free_thread);
 	cat_map_free(&rb->tasks, free_task);
+	cat_map_free(&rb->ended, NULL);
 	free(rb);
 }

@@ -667,6 +667,28 @@ TEST(location_skips_runtime_wrappers)
 	free(s);
 }
 
+/* A wake that reaches a finished task does not bring it back. */
+TEST(wake_after_end)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 100, 1, P_POLL, TASK_A, 0);
+	entry(rb, 0, 110, 1, P_FREE, TASK_A, 0);	/* completes inside */
+	ret(rb, 0, 120, 1, P_POLL);
+	entry(rb, 1, 130, 2, P_WAKE, TASK_A, 0);	/* stale waker */
+	entry(rb, 0, 200, 1, P_POLL, TASK_A, 0);	/* address reused */
+	ret(rb, 0, 220, 1, P_POLL);
+	cat_rebuild_finish(rb, 300);
+	EXPECT_EQ(2, cat_rebuild_stats(rb)->tasks);
+	ASSERT_EQ(2, s->npolls);
+	EXPECT_EQ(CAT_POLL_READY, s->polls[0].result);
+	EXPECT_EQ(0, find_poll(s, 2, 1)->wake_ns);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
 TEST(wakes)
 {
 	struct seen *s = malloc(sizeof(*s));

@@ -342,6 +342,7 @@ FIXTURE(trace) {
 	char prog_err[128];
 	struct expect exp;
 	struct report rep_data;
+	uint64_t dropped, entries, cut_by_exit;
 };
 
 FIXTURE_VARIANT(trace) {
@@ -495,7 +496,6 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 	char prog[128], errbuf[512];
 	char *rargv[] = { CATCTL, "report", "--format", "json", self->raw,
 			  NULL };
-	uint64_t dropped, entries, cut_by_exit;
 	long unmatched, own_tasks = 0, total_polls = 0;
 	int i, j, status;
 	size_t len;
@@ -511,16 +511,16 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 	ASSERT_LT(0, self->exp.nsites);
 
 	/* the raw trace: nothing lost, every entry returned */
-	unmatched = unmatched_entries(self->raw, &dropped, &entries,
-				      &cut_by_exit, errbuf, sizeof(errbuf));
+	unmatched = unmatched_entries(self->raw, &self->dropped, &self->entries,
+				      &self->cut_by_exit, errbuf, sizeof(errbuf));
 	if (unmatched < 0)
 		TH_LOG("%s", errbuf);
-	if (cut_by_exit)
+	if (self->cut_by_exit)
 		TH_LOG("%llu calls were open when their thread exited",
-		       (unsigned long long)cut_by_exit);
+		       (unsigned long long)self->cut_by_exit);
 	ASSERT_EQ(0, unmatched);
-	EXPECT_EQ(0, dropped);
-	EXPECT_LT(0, entries);
+	EXPECT_EQ(0, self->dropped);
+	EXPECT_LT(0, self->entries);
 
 	/* the timeline JSON parses */
 	json = slurp(self->json, &len);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "cat_abi.h"
 
@@ -43,8 +44,30 @@ const char *cat_module_problem(int *exit_code);
 /* Write one control command; 0 or -errno (the module's answer). */
 int cat_control(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Write @len bytes to the control file as they are, in one write(2):
+ * malformed or overlong input included. 0, -errno, -EIO on a short write.
+ */
+int cat_control_write(const void *buf, size_t len);
+
+/*
+ * Read the whole cat debugfs file @name (e.g. CAT_CONTROL_FILE: the
+ * configuration as commands) into @buf, NUL-terminated. Returns its
+ * length, -EFBIG if it does not fit, or -errno.
+ */
+ssize_t cat_file_read(const char *name, char *buf, size_t size);
+
 /* Read and parse the stats file; 0 or -errno. Free with cat_stats_free. */
 int cat_stats_read(struct cat_stats *st);
+
+/*
+ * The same, strictly (the selftests): -EPROTO also when the file is
+ * malformed: a line that is not "key: value", a number that is not one,
+ * a cpuN not below cpus, a counter missing for a CPU or the total, a
+ * total that is not the sum of the CPUs. @err (may be NULL) then says
+ * what was wrong. Nothing to free on failure.
+ */
+int cat_stats_read_checked(struct cat_stats *st, char *err, size_t errlen);
 void cat_stats_free(struct cat_stats *st);
 
 /* Print the stats readably: session keys, one line per CPU, totals. */

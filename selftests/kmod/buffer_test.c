@@ -35,11 +35,12 @@ FIXTURE_TEARDOWN(buffer)
 	sess_cleanup(&self->s);
 }
 
-static void log_cpu(struct __test_metadata *_metadata, const struct cat_session *s, int cpu)
+static void log_cpu(struct __test_metadata *_metadata, const struct cat_session *s,
+		    unsigned int cpu)
 {
 	const struct cat_counters *c = &s->st.cpu[cpu];
 
-	TH_LOG("cpu%d: records %llu dropped %llu lost_markers %llu uprobe %llu uretprobe %llu sched %llu lifecycle %llu; read: records %llu markers %llu lost %llu",
+	TH_LOG("cpu%u: records %llu dropped %llu lost_markers %llu uprobe %llu uretprobe %llu sched %llu lifecycle %llu; read: records %llu markers %llu lost %llu",
 	       cpu, (unsigned long long)c->records, (unsigned long long)c->dropped,
 	       (unsigned long long)c->lost_markers, (unsigned long long)c->uprobe_hits,
 	       (unsigned long long)c->uretprobe_hits, (unsigned long long)c->sched_switch,
@@ -63,11 +64,11 @@ TEST_F(buffer, tiny_buffer_exact_accounting)
 	char line[64];
 	long n;
 
-	ASSERT_EQ(0, cat_ctl("buffers 4096 2"));
+	ASSERT_EQ(0, cat_control("buffers 4096 2"));
 	ASSERT_EQ(0, sess_spawn_cpu(s, &s->child, 0, ACTIONS("add", "3000", "wait", "add", "5")));
 	self->pid = s->child.pid;
-	ASSERT_EQ(0, cat_ctl("target %d", self->pid));
-	ASSERT_EQ(0, cat_ctl("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
+	ASSERT_EQ(0, cat_control("target %d", self->pid));
+	ASSERT_EQ(0, cat_control("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
 	ASSERT_EQ(0, sess_start(s)) TH_LOG("%s", s->err);
 	ASSERT_EQ(4096, s->rd.subbuf_size);
 	ASSERT_EQ(2, s->rd.n_subbufs);
@@ -75,7 +76,7 @@ TEST_F(buffer, tiny_buffer_exact_accounting)
 	ASSERT_EQ(0, cat_child_readline(&s->child, line, sizeof(line), WAIT_MS));
 	ASSERT_STREQ("wait", line);
 	usleep(100000);	/* let it block in read() */
-	ASSERT_EQ(0, cat_stats_read(&mid, s->err, sizeof(s->err))) TH_LOG("%s", s->err);
+	ASSERT_EQ(0, cat_stats_read_checked(&mid, s->err, sizeof(s->err))) TH_LOG("%s", s->err);
 	EXPECT_GT(mid.cpu[0].dropped, 0) TH_LOG("3000 calls fit in 8 KiB?");
 	EXPECT_EQ(3000, mid.cpu[0].uprobe_hits);
 	n = cat_trace_collect(&s->rd, &s->tr, s->err, sizeof(s->err));
@@ -84,7 +85,7 @@ TEST_F(buffer, tiny_buffer_exact_accounting)
 	ASSERT_EQ(0, sess_finish(s)) TH_LOG("%s", s->err);
 	ASSERT_TRUE(WIFEXITED(s->status) && WEXITSTATUS(s->status) == 0);
 
-	for (int cpu = 0; cpu < s->st.ncpu; cpu++) {
+	for (unsigned int cpu = 0; cpu < s->st.ncpus; cpu++) {
 		const struct cat_counters *c = &s->st.cpu[cpu];
 
 		log_cpu(_metadata, s, cpu);
@@ -120,16 +121,16 @@ TEST_F(buffer, tiny_buffer_undrained)
 	struct cat_session *s = &self->s;
 	uint64_t bytes = 0;
 
-	ASSERT_EQ(0, cat_ctl("buffers 4096 2"));
+	ASSERT_EQ(0, cat_control("buffers 4096 2"));
 	ASSERT_EQ(0, sess_spawn(s, "add", "2000", "sleep", "5", "1000", "add", "500"));
 	self->pid = s->child.pid;
-	ASSERT_EQ(0, cat_ctl("target %d", self->pid));
-	ASSERT_EQ(0, cat_ctl("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
+	ASSERT_EQ(0, cat_control("target %d", self->pid));
+	ASSERT_EQ(0, cat_control("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
 	ASSERT_EQ(0, sess_start(s)) TH_LOG("%s", s->err);
 	ASSERT_EQ(0, cat_child_release(&s->child));
 	ASSERT_EQ(0, sess_finish(s)) TH_LOG("%s", s->err);
 	ASSERT_TRUE(WIFEXITED(s->status) && WEXITSTATUS(s->status) == 0);
-	for (int cpu = 0; cpu < s->st.ncpu; cpu++)
+	for (unsigned int cpu = 0; cpu < s->st.ncpus; cpu++)
 		log_cpu(_metadata, s, cpu);
 	check_stats_consistent(_metadata, s);
 	EXPECT_EQ(2500, s->st.total.uprobe_hits);
@@ -138,7 +139,7 @@ TEST_F(buffer, tiny_buffer_undrained)
 	/* at most 2 subbuffers per CPU were ever filled */
 	for (size_t i = 0; i < s->tr.n; i++)
 		bytes += s->tr.rec[i]->size;
-	EXPECT_LE(bytes, (uint64_t)s->st.ncpu * 2 * (4096 - sizeof(struct cat_subbuf_header)));
+	EXPECT_LE(bytes, (uint64_t)s->st.ncpus * 2 * (4096 - sizeof(struct cat_subbuf_header)));
 	/* "bytes" counts what was written: with or without the markers */
 	EXPECT_TRUE(s->st.total.bytes == bytes ||
 		    s->st.total.bytes == bytes - s->st.total.lost_markers * sizeof(struct cat_rec_lost))
@@ -153,11 +154,11 @@ TEST_F(buffer, concurrent_reader)
 	long n;
 	int rounds = 0;
 
-	ASSERT_EQ(0, cat_ctl("buffers 4096 4"));
+	ASSERT_EQ(0, cat_control("buffers 4096 4"));
 	ASSERT_EQ(0, sess_spawn(s, "add", "1500"));
 	self->pid = s->child.pid;
-	ASSERT_EQ(0, cat_ctl("target %d", self->pid));
-	ASSERT_EQ(0, cat_ctl("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
+	ASSERT_EQ(0, cat_control("target %d", self->pid));
+	ASSERT_EQ(0, cat_control("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
 	ASSERT_EQ(0, sess_start(s)) TH_LOG("%s", s->err);
 	ASSERT_EQ(0, cat_child_release(&s->child));
 	while (waitpid(s->child.pid, &s->status, WNOHANG) == 0) {
@@ -196,13 +197,13 @@ TEST_F(buffer, start_stop_reset_cycles)
 	static const char *const counts[] = { "50", "80", "110" };
 	char cfg1[8192], cfg2[8192];
 
-	ASSERT_EQ(0, cat_ctl("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
+	ASSERT_EQ(0, cat_control("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
 	for (int cycle = 0; cycle < 3; cycle++) {
 		struct cat_stats st;
 
 		ASSERT_EQ(0, sess_spawn(s, "add", counts[cycle]));
 		self->pid = s->child.pid;
-		ASSERT_EQ(0, cat_ctl("target %d", self->pid));
+		ASSERT_EQ(0, cat_control("target %d", self->pid));
 		ASSERT_EQ(0, sess_start(s)) TH_LOG("cycle %d: %s", cycle, s->err);
 		ASSERT_EQ(0, cat_child_release(&s->child));
 		ASSERT_EQ(0, sess_finish(s)) TH_LOG("cycle %d: %s", cycle, s->err);
@@ -216,12 +217,12 @@ TEST_F(buffer, start_stop_reset_cycles)
 			  cat_trace_count(&s->tr, 0, self->pid) -
 			  cat_trace_count(&s->tr, CAT_REC_SCHED_SWITCH, self->pid));
 
-		ASSERT_GE(cat_ctl_read(cfg1, sizeof(cfg1)), 0);
-		cat_reader_close(&s->rd);
+		ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, cfg1, sizeof(cfg1)), 0);
+		cat_drain_close(&s->rd);
 		s->rd_open = false;
 		cat_trace_free(&s->tr);
-		ASSERT_EQ(0, cat_ctl("reset"));
-		ASSERT_GE(cat_ctl_read(cfg2, sizeof(cfg2)), 0);
+		ASSERT_EQ(0, cat_control("reset"));
+		ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, cfg2, sizeof(cfg2)), 0);
 		/* same configuration; only the "# state" comment may differ */
 		{
 			char *a = strstr(cfg1, "\nprobe "), *b = strstr(cfg2, "\nprobe ");
@@ -229,7 +230,7 @@ TEST_F(buffer, start_stop_reset_cycles)
 			ASSERT_TRUE(a && b) TH_LOG("probe gone after reset:\n%s", cfg2);
 			EXPECT_STREQ(a, b);
 		}
-		ASSERT_EQ(0, cat_stats_read(&st, NULL, 0));
+		ASSERT_EQ(0, cat_stats_read_checked(&st, NULL, 0));
 		EXPECT_STREQ("idle", st.state);
 		EXPECT_EQ(0, st.total.records);
 		EXPECT_EQ(0, st.total.uprobe_hits);
@@ -243,16 +244,16 @@ TEST_F(buffer, tiny_buffer_threads)
 {
 	struct cat_session *s = &self->s;
 
-	ASSERT_EQ(0, cat_ctl("buffers 4096 2"));
+	ASSERT_EQ(0, cat_control("buffers 4096 2"));
 	ASSERT_EQ(0, sess_spawn(s, "threads", "4", "500"));
 	self->pid = s->child.pid;
-	ASSERT_EQ(0, cat_ctl("target %d", self->pid));
-	ASSERT_EQ(0, cat_ctl("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
+	ASSERT_EQ(0, cat_control("target %d", self->pid));
+	ASSERT_EQ(0, cat_control("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
 	ASSERT_EQ(0, sess_start(s)) TH_LOG("%s", s->err);
 	ASSERT_EQ(0, cat_child_release(&s->child));
 	ASSERT_EQ(0, sess_finish(s)) TH_LOG("%s", s->err);
 	ASSERT_TRUE(WIFEXITED(s->status) && WEXITSTATUS(s->status) == 0);
-	for (int cpu = 0; cpu < s->st.ncpu; cpu++)
+	for (unsigned int cpu = 0; cpu < s->st.ncpus; cpu++)
 		log_cpu(_metadata, s, cpu);
 	check_stats_consistent(_metadata, s);
 	EXPECT_EQ(2000, s->st.total.uprobe_hits);
@@ -273,26 +274,26 @@ TEST_F(buffer, reset_while_mapped)
 
 	ASSERT_EQ(0, sess_spawn(s, "add", "30"));
 	self->pid = s->child.pid;
-	ASSERT_EQ(0, cat_ctl("target %d", self->pid));
-	ASSERT_EQ(0, cat_ctl("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
+	ASSERT_EQ(0, cat_control("target %d", self->pid));
+	ASSERT_EQ(0, cat_control("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
 	ASSERT_EQ(0, sess_start(s)) TH_LOG("%s", s->err);
 	ASSERT_EQ(0, cat_child_release(&s->child));
 	ASSERT_EQ(0, sess_finish(s)) TH_LOG("%s", s->err);
 	check_add_calls(_metadata, s, 1, self->pid, 0, 30, true);
-	ASSERT_EQ(0, cat_ctl("reset"));
-	for (int cpu = 0; cpu < s->rd.ncpu; cpu++) {
-		p = s->rd.cpu[cpu].map;
-		for (size_t i = 0; i < s->rd.map_len / 8; i++)
+	ASSERT_EQ(0, cat_control("reset"));
+	for (unsigned int cpu = 0; cpu < s->rd.ncpus; cpu++) {
+		p = (const uint64_t *)s->rd.cpu[cpu].map;
+		for (size_t i = 0; p && i < s->rd.subbuf_size * s->rd.n_subbufs / 8; i++)
 			sum += p[i];
 	}
 	TH_LOG("old mapping still readable (checksum %llx)", (unsigned long long)sum);
-	cat_reader_close(&s->rd);
+	cat_drain_close(&s->rd);
 	s->rd_open = false;
 	cat_trace_free(&s->tr);
 
 	ASSERT_EQ(0, sess_spawn(s, "add", "20"));
 	self->pid = s->child.pid;
-	ASSERT_EQ(0, cat_ctl("target %d", self->pid));
+	ASSERT_EQ(0, cat_control("target %d", self->pid));
 	ASSERT_EQ(0, sess_start(s)) TH_LOG("%s", s->err);
 	ASSERT_EQ(0, cat_child_release(&s->child));
 	ASSERT_EQ(0, sess_finish(s)) TH_LOG("%s", s->err);

@@ -29,13 +29,16 @@
 static inline int cat_test_idle(void)
 {
 	struct cat_stats st;
+	int ret;
 
-	cat_ctl("stop");
-	cat_ctl("reset");
-	cat_ctl("clear");
-	if (cat_stats_read(&st, NULL, 0))
+	cat_control("stop");
+	cat_control("reset");
+	cat_control("clear");
+	if (cat_stats_read_checked(&st, NULL, 0))
 		return -EPROTO;
-	return strcmp(st.state, "idle") ? -EBUSY : 0;
+	ret = strcmp(st.state, "idle") ? -EBUSY : 0;
+	cat_stats_free(&st);
+	return ret;
 }
 
 struct cat_session {
@@ -43,7 +46,7 @@ struct cat_session {
 	uint64_t off_add, off_args6, off_pair, off_recurse, off_block;
 	uint64_t vaddr_add;
 	struct cat_child child;
-	struct cat_reader rd;
+	struct cat_drain rd;
 	bool rd_open;
 	struct cat_trace tr;
 	struct cat_stats st;
@@ -101,14 +104,14 @@ static inline int sess_spawn_cpu(struct cat_session *s, struct cat_child *c,
 /* "start" and map the buffers (geometry is fixed from here on). */
 static inline int sess_start(struct cat_session *s)
 {
-	int ret = cat_ctl("start");
+	int ret = cat_control("start");
 
 	if (ret) {
 		snprintf(s->err, sizeof(s->err), "start: %s", strerror(-ret));
 		return ret;
 	}
 	s->t_begin = cat_mono_ns();
-	ret = cat_reader_open(&s->rd);
+	ret = cat_buffers_open(&s->rd);
 	if (ret) {
 		snprintf(s->err, sizeof(s->err), "open/mmap the buffers: %s", strerror(-ret));
 		return ret;
@@ -132,7 +135,7 @@ static inline int sess_finish(struct cat_session *s)
 		}
 	}
 	s->t_end = cat_mono_ns();
-	ret = cat_ctl("stop");
+	ret = cat_control("stop");
 	if (ret) {
 		snprintf(s->err, sizeof(s->err), "stop: %s", strerror(-ret));
 		return ret;
@@ -141,16 +144,18 @@ static inline int sess_finish(struct cat_session *s)
 	if (n < 0)
 		return n;
 	cat_trace_sort(&s->tr);
-	return cat_stats_read(&s->st, s->err, sizeof(s->err));
+	cat_stats_free(&s->st);
+	return cat_stats_read_checked(&s->st, s->err, sizeof(s->err));
 }
 
 static inline void sess_cleanup(struct cat_session *s)
 {
 	cat_child_kill(&s->child);
 	if (s->rd_open)
-		cat_reader_close(&s->rd);
+		cat_drain_close(&s->rd);
 	s->rd_open = false;
 	cat_trace_free(&s->tr);
+	cat_stats_free(&s->st);
 	cat_test_idle();
 }
 
@@ -267,11 +272,11 @@ static inline void check_add_calls(struct __test_metadata *_metadata,
 static inline void check_stats_consistent(struct __test_metadata *_metadata,
 					  const struct cat_session *s)
 {
-	for (int cpu = 0; cpu < s->st.ncpu; cpu++) {
+	for (unsigned int cpu = 0; cpu < s->st.ncpus; cpu++) {
 		const struct cat_counters *c = &s->st.cpu[cpu];
 
 		EXPECT_TRUE(cat_counters_balanced(c))
-			TH_LOG("cpu%d: records %llu + dropped %llu != uprobe %llu + uretprobe %llu + sched %llu + lifecycle %llu",
+			TH_LOG("cpu%u: records %llu + dropped %llu != uprobe %llu + uretprobe %llu + sched %llu + lifecycle %llu",
 			       cpu, (unsigned long long)c->records,
 			       (unsigned long long)c->dropped,
 			       (unsigned long long)c->uprobe_hits,
@@ -280,7 +285,7 @@ static inline void check_stats_consistent(struct __test_metadata *_metadata,
 			       (unsigned long long)c->lifecycle);
 		/* after "stop" every record is in a committed subbuffer */
 		EXPECT_EQ(c->records, s->tr.per_cpu_records[cpu])
-			TH_LOG("cpu%d: stats say %llu records, buffers held %llu",
+			TH_LOG("cpu%u: stats say %llu records, buffers held %llu",
 			       cpu, (unsigned long long)c->records,
 			       (unsigned long long)s->tr.per_cpu_records[cpu]);
 		EXPECT_EQ(c->lost_markers, s->tr.per_cpu_lost_markers[cpu]);

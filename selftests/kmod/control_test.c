@@ -71,7 +71,7 @@ static bool cfg_probe(const char *cfg, unsigned long id, char *kind,
 
 TEST_F(control, config_readable)
 {
-	ssize_t n = cat_ctl_read(self->before, CFG_MAX);
+	ssize_t n = cat_file_read(CAT_CONTROL_FILE, self->before, CFG_MAX);
 	static const char *const cmds[] = {
 		"probe", "target", "buffers", "mode", NULL
 	};
@@ -97,13 +97,13 @@ TEST_F(control, good_commands)
 	pid_t me = getpid();
 
 	/* decimal, hex, with and without newline, path given once each */
-	ASSERT_EQ(0, cat_ctl("probe 1 entry 0 %llu %s\n",
+	ASSERT_EQ(0, cat_control("probe 1 entry 0 %llu %s\n",
 			     (unsigned long long)s->off_add, s->path));
-	ASSERT_EQ(0, cat_ctl("probe 0x2 return 2 0x%llx %s",
+	ASSERT_EQ(0, cat_control("probe 0x2 return 2 0x%llx %s",
 			     (unsigned long long)s->off_pair, s->path));
-	ASSERT_EQ(0, cat_ctl("probe 3 both 6 %llu %s",
+	ASSERT_EQ(0, cat_control("probe 3 both 6 %llu %s",
 			     (unsigned long long)s->off_args6, s->path));
-	ASSERT_GE(cat_ctl_read(self->before, CFG_MAX), 0);
+	ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->before, CFG_MAX), 0);
 	ASSERT_TRUE(cfg_probe(self->before, 1, kind, &nargs, &off, path))
 		TH_LOG("no probe 1 in:\n%s", self->before);
 	EXPECT_STREQ("entry", kind);
@@ -118,48 +118,48 @@ TEST_F(control, good_commands)
 	EXPECT_STREQ("both", kind);
 	EXPECT_EQ(6, nargs);
 
-	ASSERT_EQ(0, cat_ctl("unprobe 2\n"));
-	ASSERT_GE(cat_ctl_read(self->before, CFG_MAX), 0);
+	ASSERT_EQ(0, cat_control("unprobe 2\n"));
+	ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->before, CFG_MAX), 0);
 	EXPECT_FALSE(cfg_probe(self->before, 2, kind, &nargs, &off, path));
 	EXPECT_TRUE(cfg_probe(self->before, 1, kind, &nargs, &off, path));
 
-	ASSERT_EQ(0, cat_ctl("target %d", me));
-	ASSERT_GE(cat_ctl_read(self->before, CFG_MAX), 0);
+	ASSERT_EQ(0, cat_control("target %d", me));
+	ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->before, CFG_MAX), 0);
 	snprintf(line, sizeof(line), "target %d", me);
 	EXPECT_TRUE(cfg_has_line(self->before, line)) TH_LOG("%s", self->before);
-	ASSERT_EQ(0, cat_ctl("target %d follow\n", me));
-	ASSERT_GE(cat_ctl_read(self->before, CFG_MAX), 0);
+	ASSERT_EQ(0, cat_control("target %d follow\n", me));
+	ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->before, CFG_MAX), 0);
 	snprintf(line, sizeof(line), "target %d follow", me);
 	EXPECT_TRUE(cfg_has_line(self->before, line)) TH_LOG("%s", self->before);
 
-	ASSERT_EQ(0, cat_ctl("buffers 8192 0x4"));
-	ASSERT_EQ(0, cat_ctl("mode count"));
-	ASSERT_GE(cat_ctl_read(self->before, CFG_MAX), 0);
+	ASSERT_EQ(0, cat_control("buffers 8192 0x4"));
+	ASSERT_EQ(0, cat_control("mode count"));
+	ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->before, CFG_MAX), 0);
 	EXPECT_TRUE(cfg_has_line(self->before, "buffers 8192 4")) TH_LOG("%s", self->before);
 	EXPECT_TRUE(cfg_has_line(self->before, "mode count")) TH_LOG("%s", self->before);
-	ASSERT_EQ(0, cat_ctl("mode record\n"));
-	ASSERT_GE(cat_ctl_read(self->before, CFG_MAX), 0);
+	ASSERT_EQ(0, cat_control("mode record\n"));
+	ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->before, CFG_MAX), 0);
 	EXPECT_FALSE(cfg_has_line(self->before, "mode count"));
 
 	/* the stats file's session keys follow the configuration */
-	ASSERT_EQ(0, cat_stats_read(&s->st, s->err, sizeof(s->err))) TH_LOG("%s", s->err);
+	ASSERT_EQ(0, cat_stats_read_checked(&s->st, s->err, sizeof(s->err))) TH_LOG("%s", s->err);
 	EXPECT_STREQ("idle", s->st.state);
 	EXPECT_STREQ("record", s->st.mode);
 	EXPECT_EQ(2, s->st.probes);
 	EXPECT_EQ(8192, s->st.subbuf_size);
 	EXPECT_EQ(4, s->st.n_subbufs);
 	EXPECT_EQ(CAT_ABI_VERSION, s->st.version);
-	EXPECT_EQ(me, atoi(s->st.target)) TH_LOG("target: '%s'", s->st.target);
+	EXPECT_EQ(me, s->st.target);
 
 	/* reset keeps the configuration, clear forgets it */
-	ASSERT_EQ(0, cat_ctl("reset"));
-	ASSERT_GE(cat_ctl_read(self->after, CFG_MAX), 0);
+	ASSERT_EQ(0, cat_control("reset"));
+	ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->after, CFG_MAX), 0);
 	EXPECT_STREQ(self->before, self->after);
-	ASSERT_EQ(0, cat_ctl("clear\n"));
-	ASSERT_GE(cat_ctl_read(self->after, CFG_MAX), 0);
+	ASSERT_EQ(0, cat_control("clear\n"));
+	ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->after, CFG_MAX), 0);
 	EXPECT_FALSE(cfg_probe(self->after, 1, kind, &nargs, &off, path));
 	EXPECT_FALSE(cfg_has_line(self->after, line));
-	ASSERT_EQ(0, cat_stats_read(&s->st, s->err, sizeof(s->err)));
+	ASSERT_EQ(0, cat_stats_read_checked(&s->st, s->err, sizeof(s->err)));
 	EXPECT_EQ(0, s->st.probes);
 	EXPECT_EQ(CAT_DEFAULT_SUBBUF_SIZE, s->st.subbuf_size);
 	EXPECT_EQ(CAT_DEFAULT_N_SUBBUFS, s->st.n_subbufs);
@@ -172,20 +172,20 @@ TEST_F(control, config_replays)
 	struct cat_session *s = &self->s;
 	char *line, *save;
 
-	ASSERT_EQ(0, cat_ctl("probe 5 both 3 %llu %s", (unsigned long long)s->off_add, s->path));
-	ASSERT_EQ(0, cat_ctl("probe 6 return 0 %llu %s", (unsigned long long)s->off_pair, s->path));
-	ASSERT_EQ(0, cat_ctl("target %d follow", getpid()));
-	ASSERT_EQ(0, cat_ctl("buffers 65536 8"));
-	ASSERT_EQ(0, cat_ctl("mode count"));
-	ASSERT_GE(cat_ctl_read(self->before, CFG_MAX), 0);
-	ASSERT_EQ(0, cat_ctl("clear"));
+	ASSERT_EQ(0, cat_control("probe 5 both 3 %llu %s", (unsigned long long)s->off_add, s->path));
+	ASSERT_EQ(0, cat_control("probe 6 return 0 %llu %s", (unsigned long long)s->off_pair, s->path));
+	ASSERT_EQ(0, cat_control("target %d follow", getpid()));
+	ASSERT_EQ(0, cat_control("buffers 65536 8"));
+	ASSERT_EQ(0, cat_control("mode count"));
+	ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->before, CFG_MAX), 0);
+	ASSERT_EQ(0, cat_control("clear"));
 	memcpy(self->after, self->before, CFG_MAX);
 	for (line = strtok_r(self->after, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '#')
 			continue;
-		EXPECT_EQ(0, cat_ctl("%s", line)) TH_LOG("replaying '%s'", line);
+		EXPECT_EQ(0, cat_control("%s", line)) TH_LOG("replaying '%s'", line);
 	}
-	ASSERT_GE(cat_ctl_read(self->after, CFG_MAX), 0);
+	ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->after, CFG_MAX), 0);
 	EXPECT_STREQ(self->before, self->after);
 }
 
@@ -208,21 +208,21 @@ static void check_bad(struct __test_metadata *_metadata, FIXTURE_DATA(control) *
 		int ret;
 
 		snprintf(cmd, sizeof(cmd), cmds[i].fmt, self->s.path, (int)getpid());
-		ASSERT_GE(cat_ctl_read(self->before, CFG_MAX), 0);
-		ret = cat_ctl_raw(cmd, strlen(cmd));
+		ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->before, CFG_MAX), 0);
+		ret = cat_control_write(cmd, strlen(cmd));
 		EXPECT_EQ(-cmds[i].err, ret)
 			TH_LOG("'%s': expected %s, got %s", cmd, strerror(cmds[i].err),
 			       ret ? strerror(-ret) : "success");
-		ASSERT_GE(cat_ctl_read(self->after, CFG_MAX), 0);
+		ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->after, CFG_MAX), 0);
 		EXPECT_STREQ(self->before, self->after) TH_LOG("'%s' changed the configuration", cmd);
-		ASSERT_EQ(0, cat_stats_read(&st, NULL, 0));
+		ASSERT_EQ(0, cat_stats_read_checked(&st, NULL, 0));
 		EXPECT_STREQ(state, st.state) TH_LOG("'%s' changed the state", cmd);
 		if (ret == 0 && !strcmp(state, "idle")) {
 			/* it was accepted: start over from a known config */
-			cat_ctl("clear");
-			cat_ctl("probe 1 both 2 %llu %s",
+			cat_control("clear");
+			cat_control("probe 1 both 2 %llu %s",
 				(unsigned long long)self->s.off_add, self->s.path);
-			cat_ctl("target %d", getpid());
+			cat_control("target %d", getpid());
 		}
 	}
 }
@@ -294,10 +294,10 @@ static const struct bad_cmd malformed[] = {
 
 TEST_F(control, malformed_commands)
 {
-	ASSERT_EQ(0, cat_ctl("probe 1 both 2 %llu %s",
+	ASSERT_EQ(0, cat_control("probe 1 both 2 %llu %s",
 			     (unsigned long long)self->s.off_add, self->s.path));
-	ASSERT_EQ(0, cat_ctl("target %d", getpid()));
-	ASSERT_EQ(0, cat_ctl("buffers 8192 4"));
+	ASSERT_EQ(0, cat_control("target %d", getpid()));
+	ASSERT_EQ(0, cat_control("buffers 8192 4"));
 	check_bad(_metadata, self, malformed, sizeof(malformed) / sizeof(malformed[0]), "idle");
 }
 
@@ -308,15 +308,15 @@ TEST_F(control, overlong_command)
 	int ret;
 
 	ASSERT_NE(NULL, cmd);
-	ASSERT_EQ(0, cat_ctl("mode record"));
-	ASSERT_GE(cat_ctl_read(self->before, CFG_MAX), 0);
+	ASSERT_EQ(0, cat_control("mode record"));
+	ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->before, CFG_MAX), 0);
 	/* "probe 1 entry 0 0 /aaaa...": well-formed but longer than the max */
 	memset(cmd, 'a', len);
 	memcpy(cmd, "probe 1 entry 0 0 /", 19);
 	cmd[len] = '\0';
-	ret = cat_ctl_raw(cmd, len);
+	ret = cat_control_write(cmd, len);
 	EXPECT_EQ(-EINVAL, ret) TH_LOG("got %s", ret ? strerror(-ret) : "success");
-	ASSERT_GE(cat_ctl_read(self->after, CFG_MAX), 0);
+	ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->after, CFG_MAX), 0);
 	EXPECT_STREQ(self->before, self->after);
 	free(cmd);
 }
@@ -331,15 +331,15 @@ TEST_F(control, probe_bad_path)
 		{ "/dev/null", EINVAL },
 	};
 
-	ASSERT_GE(cat_ctl_read(self->before, CFG_MAX), 0);
+	ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->before, CFG_MAX), 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int ret = cat_ctl("probe 9 entry 0 0 %s", bad[i].path);
+		int ret = cat_control("probe 9 entry 0 0 %s", bad[i].path);
 
 		EXPECT_EQ(-bad[i].err, ret) TH_LOG("probe on %s: %s", bad[i].path,
 						   ret ? strerror(-ret) : "accepted");
 		if (!ret)
-			cat_ctl("unprobe 9");
-		ASSERT_GE(cat_ctl_read(self->after, CFG_MAX), 0);
+			cat_control("unprobe 9");
+		ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->after, CFG_MAX), 0);
 		EXPECT_STREQ(self->before, self->after);
 	}
 }
@@ -354,20 +354,20 @@ TEST_F(control, start_without_target)
 	struct cat_stats st;
 	pid_t pid;
 
-	ASSERT_EQ(0, cat_ctl("probe 1 both 2 %llu %s",
+	ASSERT_EQ(0, cat_control("probe 1 both 2 %llu %s",
 			     (unsigned long long)self->s.off_add, self->s.path));
-	EXPECT_EQ(-EINVAL, cat_ctl("start"));
-	ASSERT_EQ(0, cat_stats_read(&st, NULL, 0));
+	EXPECT_EQ(-EINVAL, cat_control("start"));
+	ASSERT_EQ(0, cat_stats_read_checked(&st, NULL, 0));
 	EXPECT_STREQ("idle", st.state);
 
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0)
 		_exit(0);
-	ASSERT_EQ(0, cat_ctl("target %d", pid));
+	ASSERT_EQ(0, cat_control("target %d", pid));
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
-	EXPECT_EQ(-ESRCH, cat_ctl("start"));
-	ASSERT_EQ(0, cat_stats_read(&st, NULL, 0));
+	EXPECT_EQ(-ESRCH, cat_control("start"));
+	ASSERT_EQ(0, cat_stats_read_checked(&st, NULL, 0));
 	EXPECT_STREQ("idle", st.state);
 }
 
@@ -401,10 +401,10 @@ TEST_F(control, busy_when_not_idle)
 
 	ASSERT_EQ(0, sess_spawn(s, "add", "10"));
 	pid = s->child.pid;
-	ASSERT_EQ(0, cat_ctl("target %d", s->child.pid));
-	ASSERT_EQ(0, cat_ctl("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
+	ASSERT_EQ(0, cat_control("target %d", s->child.pid));
+	ASSERT_EQ(0, cat_control("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
 	ASSERT_EQ(0, sess_start(s)) TH_LOG("%s", s->err);
-	ASSERT_EQ(0, cat_stats_read(&s->st, NULL, 0));
+	ASSERT_EQ(0, cat_stats_read_checked(&s->st, NULL, 0));
 	ASSERT_STREQ("running", s->st.state);
 	check_bad(_metadata, self, busy_running,
 		  sizeof(busy_running) / sizeof(busy_running[0]), "running");
@@ -423,19 +423,19 @@ TEST_F(control, state_machine)
 	struct cat_session *s = &self->s;
 	struct cat_stats st;
 
-	ASSERT_EQ(0, cat_stats_read(&st, s->err, sizeof(s->err))) TH_LOG("%s", s->err);
+	ASSERT_EQ(0, cat_stats_read_checked(&st, s->err, sizeof(s->err))) TH_LOG("%s", s->err);
 	EXPECT_STREQ("idle", st.state);
 	ASSERT_EQ(0, sess_spawn(s, "add", "5"));
-	ASSERT_EQ(0, cat_ctl("target %d", s->child.pid));
+	ASSERT_EQ(0, cat_control("target %d", s->child.pid));
 	ASSERT_EQ(0, sess_start(s)) TH_LOG("%s", s->err);
-	ASSERT_EQ(0, cat_stats_read(&st, NULL, 0));
+	ASSERT_EQ(0, cat_stats_read_checked(&st, NULL, 0));
 	EXPECT_STREQ("running", st.state);
 	ASSERT_EQ(0, cat_child_release(&s->child));
 	ASSERT_EQ(0, sess_finish(s)) TH_LOG("%s", s->err);
 	EXPECT_STREQ("stopped", s->st.state);
 	check_stats_consistent(_metadata, s);
-	ASSERT_EQ(0, cat_ctl("reset"));
-	ASSERT_EQ(0, cat_stats_read(&st, NULL, 0));
+	ASSERT_EQ(0, cat_control("reset"));
+	ASSERT_EQ(0, cat_stats_read_checked(&st, NULL, 0));
 	EXPECT_STREQ("idle", st.state);
 	/* reset drops the counters */
 	EXPECT_EQ(0, st.total.records);
@@ -450,12 +450,12 @@ TEST_F(control, stats_format)
 	struct cat_stats st;
 	char err[256] = "";
 
-	ASSERT_EQ(0, cat_stats_read(&st, err, sizeof(err))) TH_LOG("%s", err);
+	ASSERT_EQ(0, cat_stats_read_checked(&st, err, sizeof(err))) TH_LOG("%s", err);
 	EXPECT_EQ(CAT_ABI_VERSION, st.version);
-	EXPECT_GE(st.cpus, 1);
-	EXPECT_EQ(st.cpus, (uint64_t)st.ncpu) TH_LOG("cpus: %llu, cpuN sections: %d",
-						     (unsigned long long)st.cpus, st.ncpu);
-	EXPECT_GE((long)st.ncpu, sysconf(_SC_NPROCESSORS_ONLN));
+	/* the checked read fails unless exactly cpu0 .. cpu<cpus - 1> are there */
+	EXPECT_GE(st.ncpus, 1);
+	EXPECT_GE((long)st.ncpus, sysconf(_SC_NPROCESSORS_ONLN));
+	cat_stats_free(&st);
 }
 
 TEST_HARNESS_MAIN

@@ -46,8 +46,8 @@ static void fork_run(struct __test_metadata *_metadata, FIXTURE_DATA(lifecycle) 
 
 	ASSERT_EQ(0, sess_spawn(s, "add", "10", "fork", "20", "add", "30"));
 	self->pid = s->child.pid;
-	ASSERT_EQ(0, cat_ctl("target %d%s", self->pid, follow ? " follow" : ""));
-	ASSERT_EQ(0, cat_ctl("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
+	ASSERT_EQ(0, cat_control("target %d%s", self->pid, follow ? " follow" : ""));
+	ASSERT_EQ(0, cat_control("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
 	ASSERT_EQ(0, sess_start(s)) TH_LOG("%s", s->err);
 	ASSERT_EQ(0, cat_child_release(&s->child));
 	ASSERT_EQ(0, cat_child_readline(&s->child, line, sizeof(line), WAIT_MS));
@@ -129,15 +129,15 @@ static void owner_gone(struct __test_metadata *_metadata, FIXTURE_DATA(lifecycle
 
 	ASSERT_EQ(0, sess_spawn(s, "add", "50", "wait", "add", "50"));
 	self->pid = s->child.pid;
-	ASSERT_EQ(0, cat_ctl("target %d", self->pid));
-	ASSERT_EQ(0, cat_ctl("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
+	ASSERT_EQ(0, cat_control("target %d", self->pid));
+	ASSERT_EQ(0, cat_control("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
 	ASSERT_EQ(0, pipe(sync));
 	ASSERT_EQ(0, pipe(hold));
 	ctl = fork();
 	ASSERT_GE(ctl, 0);
 	if (ctl == 0) {
 		close(hold[1]);
-		c = cat_ctl("start") ? 'E' : 'S';
+		c = cat_control("start") ? 'E' : 'S';
 		if (write(sync[1], &c, 1) != 1)
 			_exit(1);
 		/* owns the session until killed here or told to exit */
@@ -151,13 +151,13 @@ static void owner_gone(struct __test_metadata *_metadata, FIXTURE_DATA(lifecycle
 	close(sync[0]);
 	ASSERT_EQ('S', c) TH_LOG("the controller's start failed");
 	s->t_begin = cat_mono_ns();
-	ASSERT_EQ(0, cat_reader_open(&s->rd));
+	ASSERT_EQ(0, cat_buffers_open(&s->rd));
 	s->rd_open = true;
 
 	ASSERT_EQ(0, cat_child_release(&s->child));
 	ASSERT_EQ(0, cat_child_readline(&s->child, line, sizeof(line), WAIT_MS));
 	ASSERT_STREQ("wait", line);
-	ASSERT_EQ(0, cat_stats_read(&st, s->err, sizeof(s->err))) TH_LOG("%s", s->err);
+	ASSERT_EQ(0, cat_stats_read_checked(&st, s->err, sizeof(s->err))) TH_LOG("%s", s->err);
 	EXPECT_EQ(50, st.total.uprobe_hits) TH_LOG("tracing works before the owner goes");
 
 	if (kill_it) {
@@ -174,10 +174,10 @@ static void owner_gone(struct __test_metadata *_metadata, FIXTURE_DATA(lifecycle
 	}
 	/* the module stops by itself, promptly */
 	EXPECT_EQ(0, cat_wait_state("stopped", 5000)) {
-		cat_stats_read(&st, NULL, 0);
+		cat_stats_read_checked(&st, NULL, 0);
 		TH_LOG("state is still '%s' 5 s after the owner died", st.state);
 	}
-	ASSERT_EQ(0, cat_stats_read(&st, NULL, 0));
+	ASSERT_EQ(0, cat_stats_read_checked(&st, NULL, 0));
 	EXPECT_EQ(50, st.total.uprobe_hits);
 
 	/* the probes are gone: 50 more calls, no more hits */
@@ -185,7 +185,7 @@ static void owner_gone(struct __test_metadata *_metadata, FIXTURE_DATA(lifecycle
 	s->status = cat_child_wait(&s->child, WAIT_MS);
 	ASSERT_TRUE(WIFEXITED(s->status) && WEXITSTATUS(s->status) == 0)
 		TH_LOG("target wait status %#x", s->status);
-	ASSERT_EQ(0, cat_stats_read(&s->st, s->err, sizeof(s->err))) TH_LOG("%s", s->err);
+	ASSERT_EQ(0, cat_stats_read_checked(&s->st, s->err, sizeof(s->err))) TH_LOG("%s", s->err);
 	EXPECT_STREQ("stopped", s->st.state);
 	EXPECT_EQ(50, s->st.total.uprobe_hits);
 	EXPECT_EQ(50, s->st.total.uretprobe_hits);
@@ -198,13 +198,13 @@ static void owner_gone(struct __test_metadata *_metadata, FIXTURE_DATA(lifecycle
 	check_add_calls(_metadata, s, 1, self->pid, 0, 50, true);
 
 	/* and the module is usable again */
-	cat_reader_close(&s->rd);
+	cat_drain_close(&s->rd);
 	s->rd_open = false;
 	cat_trace_free(&s->tr);
-	EXPECT_EQ(0, cat_ctl("reset"));
+	EXPECT_EQ(0, cat_control("reset"));
 	ASSERT_EQ(0, sess_spawn(s, "add", "10"));
 	self->pid = s->child.pid;
-	ASSERT_EQ(0, cat_ctl("target %d", self->pid));
+	ASSERT_EQ(0, cat_control("target %d", self->pid));
 	ASSERT_EQ(0, sess_start(s)) TH_LOG("%s", s->err);
 	ASSERT_EQ(0, cat_child_release(&s->child));
 	ASSERT_EQ(0, sess_finish(s)) TH_LOG("%s", s->err);

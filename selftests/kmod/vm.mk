@@ -4,15 +4,16 @@
 # zz_rmmod_test unloads the module, so its name sorts it last.
 
 KMOD_OUT := $(OUT)/kmod
-KMOD_TESTS := control_test trace_test buffer_test lifecycle_test zz_rmmod_test
+KMOD_TESTS := control_test control_fuzz_test trace_test buffer_test lifecycle_test zz_rmmod_test
 
 VM_TESTDIRS += $(KMOD_OUT)/tests
 VM_FILES += $(KMOD_OUT)/bin
 VM_DEPS += $(addprefix $(KMOD_OUT)/tests/,$(KMOD_TESTS)) $(KMOD_OUT)/bin/cat_target
 
-$(KMOD_OUT)/tests/%: kmod/%.c kmod/common.h $(LIBCAT) $(KSFT)/kselftest_harness.h
+$(KMOD_OUT)/tests/%: kmod/%.c kmod/common.h $(LIBCAT) $(TOP)/client/libcatctl.a \
+		$(KSFT)/kselftest_harness.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< $(LIBCAT) $(LIBCAT_LDLIBS)
+	$(CC) $(CFLAGS) $(LIBCAT_CFLAGS) -o $@ $< $(LIBCAT) $(LIBCAT_LDLIBS)
 
 # -O1 -g, no PIE games: the symbol is the code (see cat_target.c).
 $(KMOD_OUT)/bin/cat_target: kmod/targets/cat_target.c

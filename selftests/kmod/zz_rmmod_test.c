@@ -12,45 +12,14 @@
  * every other test; it loads the module back before it ends.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "common.h"
-
-static int cat_rmmod(void)
-{
-	return syscall(SYS_delete_module, "cat", O_NONBLOCK) ? -errno : 0;
-}
-
-static int cat_insmod(void)
-{
-	const char *ko = getenv("CAT_KO");
-	int fd, ret = 0;
-
-	if (!ko)
-		ko = "/lib/modules/cat.ko";
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, "", 0))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static bool cat_loaded(void)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", cat_debugfs(), CAT_CONTROL_FILE);
-	return access(path, F_OK) == 0;
-}
 
 FIXTURE(rmmod) {
 	struct cat_session s;
@@ -59,8 +28,8 @@ FIXTURE(rmmod) {
 
 FIXTURE_SETUP(rmmod)
 {
-	if (!cat_loaded()) {
-		ASSERT_EQ(0, cat_insmod());
+	if (!cat_module_loaded()) {
+		ASSERT_EQ(0, cat_module_load());
 	}
 	ASSERT_EQ(0, sess_init(&self->s)) TH_LOG("%s", self->s.err);
 }
@@ -68,8 +37,8 @@ FIXTURE_SETUP(rmmod)
 FIXTURE_TEARDOWN(rmmod)
 {
 	sess_cleanup(&self->s);
-	if (!cat_loaded())
-		cat_insmod();
+	if (!cat_module_loaded())
+		cat_module_load();
 }
 
 /* Load the module again and check a plain trace is exact. */
@@ -77,13 +46,13 @@ static void trace_again(struct __test_metadata *_metadata, FIXTURE_DATA(rmmod) *
 {
 	struct cat_session *s = &self->s;
 
-	ASSERT_EQ(0, cat_insmod());
-	ASSERT_TRUE(cat_loaded());
+	ASSERT_EQ(0, cat_module_load());
+	ASSERT_TRUE(cat_module_loaded());
 	ASSERT_EQ(0, cat_test_idle());
 	ASSERT_EQ(0, sess_spawn(s, "add", "100"));
 	self->pid = s->child.pid;
-	ASSERT_EQ(0, cat_ctl("target %d", self->pid));
-	ASSERT_EQ(0, cat_ctl("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
+	ASSERT_EQ(0, cat_control("target %d", self->pid));
+	ASSERT_EQ(0, cat_control("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
 	ASSERT_EQ(0, sess_start(s)) TH_LOG("%s", s->err);
 	ASSERT_EQ(0, cat_child_release(&s->child));
 	ASSERT_EQ(0, sess_finish(s)) TH_LOG("%s", s->err);
@@ -102,13 +71,13 @@ static void start_mid_trace(struct __test_metadata *_metadata, FIXTURE_DATA(rmmo
 
 	ASSERT_EQ(0, sess_spawn(s, "add", "50", "wait", "add", "50"));
 	self->pid = s->child.pid;
-	ASSERT_EQ(0, cat_ctl("target %d", self->pid));
-	ASSERT_EQ(0, cat_ctl("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
-	ASSERT_EQ(0, cat_ctl("start"));
+	ASSERT_EQ(0, cat_control("target %d", self->pid));
+	ASSERT_EQ(0, cat_control("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
+	ASSERT_EQ(0, cat_control("start"));
 	ASSERT_EQ(0, cat_child_release(&s->child));
 	ASSERT_EQ(0, cat_child_readline(&s->child, line, sizeof(line), WAIT_MS));
 	ASSERT_STREQ("wait", line);
-	ASSERT_EQ(0, cat_stats_read(&st, NULL, 0));
+	ASSERT_EQ(0, cat_stats_read_checked(&st, NULL, 0));
 	ASSERT_STREQ("running", st.state);
 	ASSERT_EQ(50, st.total.uprobe_hits);
 }
@@ -129,9 +98,9 @@ TEST_F(rmmod, rmmod_while_tracing)
 	int ret;
 
 	start_mid_trace(_metadata, self);
-	ret = cat_rmmod();
+	ret = cat_module_unload();
 	ASSERT_EQ(0, ret) TH_LOG("rmmod while tracing: %s", strerror(-ret));
-	ASSERT_FALSE(cat_loaded());
+	ASSERT_FALSE(cat_module_loaded());
 	target_survives(_metadata, self);
 	trace_again(_metadata, self);
 }
@@ -147,19 +116,19 @@ TEST_F(rmmod, rmmod_with_buffers_mapped)
 	int ret;
 
 	start_mid_trace(_metadata, self);
-	ASSERT_EQ(0, cat_reader_open(&s->rd));
+	ASSERT_EQ(0, cat_buffers_open(&s->rd));
 	s->rd_open = true;
-	ret = cat_rmmod();
+	ret = cat_module_unload();
 	TH_LOG("rmmod with mapped buffers: %s", ret ? strerror(-ret) : "unloaded");
 	ASSERT_TRUE(ret == 0 || ret == -EBUSY || ret == -EAGAIN);
 	target_survives(_metadata, self);
-	cat_reader_close(&s->rd);
+	cat_drain_close(&s->rd);
 	s->rd_open = false;
 	if (ret) {
-		ret = cat_rmmod();
+		ret = cat_module_unload();
 		ASSERT_EQ(0, ret) TH_LOG("rmmod after unmapping: %s", strerror(-ret));
 	}
-	ASSERT_FALSE(cat_loaded());
+	ASSERT_FALSE(cat_module_loaded());
 	trace_again(_metadata, self);
 }
 
@@ -167,12 +136,12 @@ TEST_F(rmmod, rmmod_with_buffers_mapped)
 TEST_F(rmmod, reload_idle)
 {
 	for (int i = 0; i < 3; i++) {
-		ASSERT_EQ(0, cat_rmmod());
-		ASSERT_FALSE(cat_loaded());
-		ASSERT_EQ(0, cat_insmod());
-		ASSERT_TRUE(cat_loaded());
+		ASSERT_EQ(0, cat_module_unload());
+		ASSERT_FALSE(cat_module_loaded());
+		ASSERT_EQ(0, cat_module_load());
+		ASSERT_TRUE(cat_module_loaded());
 	}
-	ASSERT_EQ(0, cat_rmmod());
+	ASSERT_EQ(0, cat_module_unload());
 	trace_again(_metadata, self);
 }
 
@@ -185,14 +154,14 @@ TEST_F(rmmod, rmmod_with_return_pending)
 
 	ASSERT_EQ(0, sess_spawn(s, "block", "add", "10"));
 	self->pid = s->child.pid;
-	ASSERT_EQ(0, cat_ctl("target %d", self->pid));
-	ASSERT_EQ(0, cat_ctl("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
-	ASSERT_EQ(0, cat_ctl("probe 2 both 1 %llu %s", (unsigned long long)s->off_block, s->path));
-	ASSERT_EQ(0, cat_ctl("start"));
+	ASSERT_EQ(0, cat_control("target %d", self->pid));
+	ASSERT_EQ(0, cat_control("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
+	ASSERT_EQ(0, cat_control("probe 2 both 1 %llu %s", (unsigned long long)s->off_block, s->path));
+	ASSERT_EQ(0, cat_control("start"));
 	ASSERT_EQ(0, cat_child_release(&s->child));
 	ASSERT_EQ(0, cat_child_readline(&s->child, line, sizeof(line), WAIT_MS));
 	ASSERT_STREQ("wait", line);
-	ret = cat_rmmod();
+	ret = cat_module_unload();
 	ASSERT_EQ(0, ret) TH_LOG("rmmod: %s", strerror(-ret));
 	target_survives(_metadata, self);
 	trace_again(_metadata, self);

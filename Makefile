@@ -46,6 +46,7 @@ check: all modules-vm
 	@rc=0; \
 	$(MAKE) -C client check || rc=1; \
 	$(MAKE) -C selftests check || rc=1; \
+	$(MAKE) -C selftests/viewer check || rc=1; \
 	exit $$rc
 
 demo: deps all modules-vm
@@ -58,6 +59,7 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C client clean
 	-$(MAKE) -C selftests clean
+	-$(MAKE) -C selftests/viewer clean
 	rm -rf $(BUILD)
 
 .PHONY: all deps module modules-vm client check demo bench clean

@@ -49,7 +49,12 @@ int cat_drain_open(struct cat_drain *d, unsigned int ncpus,
 				continue;	/* CPU offline: no buffer */
 			goto err;
 		}
-		c->map = mmap(NULL, len, PROT_READ, MAP_SHARED, c->fd, 0);
+		/*
+		 * Populate now: faulting the ring in later, page by page
+		 * while the program runs, would be charged to the trace.
+		 */
+		c->map = mmap(NULL, len, PROT_READ, MAP_SHARED | MAP_POPULATE,
+			      c->fd, 0);
 		if (c->map == MAP_FAILED) {
 			c->map = NULL;
 			goto err;

@@ -41,6 +41,7 @@
 /* One "cat-expect: spawn_line=..." line. */
 struct site {
 	char where[256];	/* FILE:LINE as the program printed it */
+	char name[64];		/* name=... */
 	long tasks, polls_min, polls_max;
 };
 
@@ -52,7 +53,9 @@ struct expect {
 
 struct task {
 	char spawned_at[256];
+	long id;
 	long polls;
+	long blocking_polls;
 	bool spawn_blocking;
 };
 
@@ -114,6 +117,8 @@ static int parse_expect(const char *path, struct expect *e)
 			if (e->nsites == MAX_SITES)
 				continue;
 			sscanf(strchr(s, '=') + 1, "%255s", st->where);
+			if (strstr(s, " name="))
+				sscanf(strstr(s, " name=") + 6, "%63s", st->name);
 			st->tasks = kv_long(s, "tasks");
 			st->polls_min = kv_long(s, "polls");
 			st->polls_max = st->polls_min;
@@ -152,6 +157,8 @@ static int parse_report(const char *path, struct report *r, char *err,
 	static const char *at_path[] = { "spawned_at", NULL };
 	static const char *polls_path[] = { "polls", NULL };
 	static const char *sb_path[] = { "spawn_blocking", NULL };
+	static const char *id_path[] = { "id", NULL };
+	static const char *bp_path[] = { "blocking_polls", NULL };
 	yajl_val root, tasks, v;
 	size_t len, i;
 	char *text = slurp(path, &len);
@@ -180,6 +187,10 @@ static int parse_report(const char *path, struct report *r, char *err,
 		tk->polls = v ? YAJL_GET_INTEGER(v) : -1;
 		v = yajl_tree_get(t, sb_path, yajl_t_any);
 		tk->spawn_blocking = v && YAJL_IS_TRUE(v);
+		v = yajl_tree_get(t, id_path, yajl_t_number);
+		tk->id = v ? YAJL_GET_INTEGER(v) : -1;
+		v = yajl_tree_get(t, bp_path, yajl_t_number);
+		tk->blocking_polls = v ? YAJL_GET_INTEGER(v) : -1;
 	}
 	yajl_tree_free(root);
 	return 0;
@@ -334,6 +345,35 @@ static long unmatched_entries(const char *raw, uint64_t *dropped,
 	}
 	cat_trace_close(r);
 	return unmatched;
+}
+
+/*
+ * Does the timeline show a nested future slice of task @task whose name
+ * contains @what (a join! branch, say)?
+ */
+static bool has_future_slice(yajl_val root, long task, const char *what)
+{
+	static const char *ev_path[] = { "traceEvents", NULL };
+	static const char *cat_path_[] = { "cat", NULL };
+	static const char *name_path[] = { "name", NULL };
+	static const char *task_path[] = { "args", "task", NULL };
+	yajl_val evs = yajl_tree_get(root, ev_path, yajl_t_array), v;
+	size_t i;
+
+	for (i = 0; evs && i < YAJL_GET_ARRAY(evs)->len; i++) {
+		yajl_val e = YAJL_GET_ARRAY(evs)->values[i];
+
+		v = yajl_tree_get(e, cat_path_, yajl_t_string);
+		if (!v || strcmp(v->u.string, "future"))
+			continue;
+		v = yajl_tree_get(e, task_path, yajl_t_number);
+		if (!v || YAJL_GET_INTEGER(v) != task)
+			continue;
+		v = yajl_tree_get(e, name_path, yajl_t_string);
+		if (v && strstr(v->u.string, what))
+			return true;
+	}
+	return false;
 }
 
 FIXTURE(trace) {
@@ -500,7 +540,7 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 	int i, j, status;
 	size_t len;
 	char *json;
-	yajl_val root;
+	yajl_val root, timeline;
 
 	snprintf(prog, sizeof(prog), "%s/%s", APP_DIR, variant->prog);
 	if (variant->attach)
@@ -530,7 +570,7 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 	if (!root)
 		TH_LOG("%s: %s", self->json, errbuf);
 	ASSERT_NE(NULL, root);
-	yajl_tree_free(root);
+	timeline = root;
 
 	/* one task instance per spawned task, at its spawn line */
 	status = wait_timeout(start_cmd(rargv, self->rep, self->rep_err, -1,
@@ -560,6 +600,25 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 			EXPECT_TRUE(s->polls_min < 0 ||
 				    (t->polls >= s->polls_min &&
 				     t->polls <= s->polls_max));
+			/* sleeping, or spinning, inside one poll blocks it */
+			if (!strcmp(s->name, "blocking_sleep") ||
+			    !strcmp(s->name, "cpu_loop")) {
+				if (t->blocking_polls < 1)
+					TH_LOG("%s (task %ld) not flagged blocking",
+					       s->name, t->id);
+				EXPECT_LE(1, t->blocking_polls);
+			}
+			/*
+			 * join!: both branches are their own slices. Their
+			 * bodies are only out of line in debug builds.
+			 */
+			if (!strcmp(s->name, "join_two") &&
+			    strstr(variant->prog, "debug/")) {
+				EXPECT_TRUE(has_future_slice(timeline, t->id,
+							     "fetch_a"));
+				EXPECT_TRUE(has_future_slice(timeline, t->id,
+							     "fetch_b"));
+			}
 		}
 		if (n != s->tasks)
 			TH_LOG("spawn site %s: %ld task instances, program spawned %ld",
@@ -573,6 +632,7 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 			   self->exp.blocking_tasks : 0), own_tasks);
 	if (self->exp.polls >= 0)
 		EXPECT_EQ(self->exp.polls, total_polls);
+	yajl_tree_free(timeline);
 }
 
 TEST_HARNESS_MAIN

@@ -29,7 +29,8 @@ const YIELDERS: u32 = 4;
 const YIELDS: u32 = 3;
 const COUNTDOWN: u32 = 3;
 const BLOCKING_POLL_MS: u64 = 30;
-const CPU_ITERS: u64 = 20_000_000;
+/* long enough to pass the 10 ms long-poll threshold on any machine */
+const CPU_ITERS: u64 = 200_000_000;
 const MESSAGES: u32 = 3;
 
 /* The spawn site as a string: line!() in a macro is the invocation line. */

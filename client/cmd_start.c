@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -215,6 +217,33 @@ static int exit_code_for_sym_error(int err)
 	}
 }
 
+/*
+ * One catctl session at a time. The module takes one command per write,
+ * so two catctl configuring it at once would interleave (one's "clear"
+ * between the other's "probe" and "start"), and one's final "reset" could
+ * drop the other's new buffers. The control file itself cannot be held
+ * open as the lock: an open control file pins the module, and rmmod must
+ * work while tracing. So the lock is a file of its own, held (flock) for
+ * the whole session and released by the kernel if catctl dies.
+ */
+static int session_lock(void)
+{
+	struct stat sb;
+	const char *path = !stat("/run/lock", &sb) && S_ISDIR(sb.st_mode) ?
+			   "/run/lock/catctl.lock" : "/tmp/catctl.lock";
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 /* Write the configuration; the module rejects it whole if busy. */
 static int arm(const struct start_opts *o, const char *path,
 	       const struct cat_probe_table *t)
@@ -228,11 +257,18 @@ static int arm(const struct start_opts *o, const char *path,
 	size_t i;
 	int err;
 
-	/* a session left stopped by a catctl that died: its buffers go */
+	/*
+	 * With the session lock held, a stopped session was left by a catctl
+	 * that died (or by hand): its buffers go. A running one is not ours.
+	 */
 	if (!cat_stats_read(&st)) {
+		bool running = !strcmp(st.state, "running");
+
 		if (!strcmp(st.state, "stopped"))
 			cat_control("reset");
 		cat_stats_free(&st);
+		if (running)
+			return -EBUSY;
 	}
 	err = cat_control("clear");
 	if (err)
@@ -484,7 +520,7 @@ static int run(int argc, char **argv)
 	uint8_t build_id[CAT_TRACE_BUILD_ID_MAX];
 	const char *problem;
 	pid_t child = -1, target;
-	int go = -1, code, err, ret = CATCTL_EXIT_FAILURE;
+	int go = -1, lock = -1, code, err, ret = CATCTL_EXIT_FAILURE;
 	bool converted = false;
 	char **args;
 
@@ -519,6 +555,18 @@ static int run(int argc, char **argv)
 	if (problem) {
 		fprintf(stderr, "catctl start: %s\n", problem);
 		ret = code;
+		goto out;
+	}
+
+	lock = session_lock();
+	if (lock == -EBUSY) {
+		fprintf(stderr, "catctl start: busy: another catctl session is running (see 'catctl status'; 'catctl stop' ends it)\n");
+		ret = CATCTL_EXIT_BUSY;
+		goto out;
+	}
+	if (lock < 0) {
+		fprintf(stderr, "catctl start: cannot take the session lock: %s\n",
+			strerror(-lock));
 		goto out;
 	}
 
@@ -560,6 +608,12 @@ static int run(int argc, char **argv)
 	err = cat_control("target %d%s", target, o.follow ? " follow" : "");
 	if (!err)
 		err = cat_control("start");
+	if (err == -EBUSY) {
+		/* someone configured the module by hand meanwhile */
+		fprintf(stderr, "catctl start: busy: the module was taken by another session\n");
+		ret = CATCTL_EXIT_BUSY;
+		goto out_child;
+	}
 	if (err) {
 		fprintf(stderr, "catctl start: starting the session failed: %s%s\n",
 			strerror(-err), err == -ESRCH ? " (no such process)" : "");
@@ -641,6 +695,8 @@ out_child:
 	if (child > 0 && !res.program_exited)
 		waitpid(child, NULL, 0);
 out:
+	if (lock >= 0)
+		close(lock);	/* releases the session lock */
 	free(cpu_stats);
 	cat_stats_free(&res.st);
 	cat_profile_report_free(&report);

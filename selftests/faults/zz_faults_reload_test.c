@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zz_faults_reload_test.c - rmmod and insmod cat.ko 20 times, each time
+ * while "catctl start" is tracing a tokio program.
+ *
+ * zz_rmmod_test unloads under the module's own test sessions; this one
+ * does it under the real client, the way an administrator would: catctl
+ * has the relay buffers mapped and is draining when the module goes. Each
+ * cycle: catctl must end by itself (no hang) with a message, the program
+ * must survive untraced and exit 0, what catctl wrote must be readable by
+ * "catctl dump", and insmod must give a working, idle module. After all
+ * cycles, memory must not have gone missing (MemAvailable, loosely: a
+ * leaked session's buffers per cycle would be 20 x 8 MiB), and kmemleak,
+ * when the kernel has it, must report nothing new. It unloads the module,
+ * so its name sorts it last; it leaves the module loaded.
+ */
+#include <sys/syscall.h>
+
+#include "kselftest_harness.h"
+#include "faults.h"
+
+#define CYCLES		20
+#define LEAK_SLACK_KB	(48 * 1024)
+
+static int cat_rmmod(void)
+{
+	return syscall(SYS_delete_module, "cat", O_NONBLOCK) ? -errno : 0;
+}
+
+static int cat_insmod(void)
+{
+	const char *ko = getenv("CAT_KO");
+	int fd, ret = 0;
+
+	if (!ko)
+		ko = "/lib/modules/cat.ko";
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, "", 0))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static bool cat_loaded(void)
+{
+	return access(cat_path(CAT_CONTROL_FILE), F_OK) == 0;
+}
+
+static long meminfo_kb(const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
+			v = atol(line + strlen(key) + 1);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* kmemleak: scan and count the reports; -1 if the kernel lacks it. */
+static int kmemleak_count(void)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/sys/kernel/debug/kmemleak", "r+");
+
+	if (!f)
+		return -1;
+	fputs("scan", f);
+	fflush(f);
+	rewind(f);
+	while (fgets(line, sizeof(line), f))
+		n += !strncmp(line, "unreferenced object", 19);
+	fclose(f);
+	return n;
+}
+
+FIXTURE(reload) {
+	char dir[64];
+};
+
+FIXTURE_SETUP(reload)
+{
+	if (!cat_loaded())
+		ASSERT_EQ(0, cat_insmod());
+	cat_control("stop");
+	cat_control("reset");
+	cat_control("clear");
+	snprintf(self->dir, sizeof(self->dir), "/tmp/reload.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+}
+
+FIXTURE_TEARDOWN(reload)
+{
+	char cmd[128];
+
+	if (!cat_loaded())
+		cat_insmod();
+	if (!_metadata->passed && !access("/out", W_OK)) {
+		snprintf(cmd, sizeof(cmd), "cp -r %s /out/faults-reload", self->dir);
+		if (system(cmd))
+			fprintf(stderr, "# cannot keep %s\n", self->dir);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
+	if (system(cmd))
+		fprintf(stderr, "# cannot remove %s\n", self->dir);
+}
+
+TEST_F_TIMEOUT(reload, rmmod_insmod_while_catctl_traces, 600)
+{
+	char raw[128], out[128], err[128], perr[128];
+	long avail0, avail1;
+	int leaks0, leaks1, unloaded_live = 0;
+
+	snprintf(raw, sizeof(raw), "%s/trace.cat", self->dir);
+	snprintf(out, sizeof(out), "%s/program.out", self->dir);
+	snprintf(err, sizeof(err), "%s/catctl.err", self->dir);
+	snprintf(perr, sizeof(perr), "%s/catctl.last", self->dir);
+	leaks0 = kmemleak_count();
+	avail0 = meminfo_kb("MemAvailable");
+
+	for (int i = 0; i < CYCLES; i++) {
+		char *argv[] = { CATCTL, "start", "--binary", TOKIO_BENCH,
+				 "--raw", raw, "-o", "none", "--", "20", "49",
+				 NULL };
+		struct cat_stats st;
+		pid_t catctl;
+		int ret = -1, code;
+		bool live;
+
+		catctl = f_spawn(argv, out, err, -1);
+		ASSERT_LT(0, catctl);
+		live = f_wait_running(60000, 1);
+		if (!live)
+			f_show(err);
+		EXPECT_TRUE(live) TH_LOG("cycle %d: no session came up", i);
+		/* rmmod while catctl drains; retry if it is refused */
+		for (int k = 0; k < 250; k++) {
+			ret = cat_rmmod();
+			if (ret != -EBUSY && ret != -EAGAIN)
+				break;
+			usleep(20000);
+		}
+		EXPECT_EQ(0, ret) TH_LOG("cycle %d: rmmod: %s", i, strerror(-ret));
+		if (!ret && live && f_stats(&st) == false)
+			unloaded_live++;
+		code = f_code(f_wait(catctl, 120000));
+		/* catctl ends on its own and says why; 0 or 1 both fine */
+		EXPECT_TRUE(code == 0 || code == 1) {
+			TH_LOG("cycle %d: catctl exit %d", i, code);
+			f_show(err);
+		}
+		/* the program ran to its end, untraced after the rmmod */
+		EXPECT_TRUE(f_has(out, "cat-expect: polls=")) TH_LOG("cycle %d", i);
+		EXPECT_EQ(0, f_dump(self->dir, raw)) TH_LOG("cycle %d: dump", i);
+		rename(err, perr);
+		unlink(raw);
+		ret = cat_insmod();
+		ASSERT_EQ(0, ret) TH_LOG("cycle %d: insmod: %s", i, strerror(-ret));
+		ASSERT_TRUE(f_stats(&st));
+		EXPECT_STREQ("idle", st.state);
+		if (!_metadata->passed)
+			break;
+	}
+	TH_LOG("%d of %d unloads happened while a session was live",
+	       unloaded_live, CYCLES);
+	EXPECT_LT(CYCLES / 2, unloaded_live);
+
+	/* nothing kept: buffers are 8 MiB a session at the default size */
+	avail1 = meminfo_kb("MemAvailable");
+	TH_LOG("MemAvailable %ld kB before, %ld kB after", avail0, avail1);
+	EXPECT_LT(avail0 - avail1, LEAK_SLACK_KB);
+	leaks1 = kmemleak_count();
+	if (leaks0 < 0)
+		TH_LOG("kmemleak not available in this kernel");
+	else
+		EXPECT_EQ(leaks0, leaks1);
+}
+
+TEST_HARNESS_MAIN

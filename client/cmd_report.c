@@ -200,9 +200,16 @@ static void print_text(struct report *r, const char *path,
 	printf("# %" PRIu64 " task instances, %" PRIu64 " polls, %" PRIu64
 	       " blocking, %" PRIu64 " records lost\n", st->tasks, st->polls,
 	       r->blocking, st->lost_records);
+	int sitew = 10;
+
 	printf("# times in microseconds; off-CPU = inside polls; wake = wake-to-poll delay\n");
-	printf("%6s  %-36s %8s %12s %12s %11s %10s %10s %5s  %s\n", "TASK",
-	       "SPAWNED AT", "POLLS", "BUSY", "OFF-CPU", "LONGEST", "WAKE-MED",
+	/* the site column is as wide as the longest site (up to 160) */
+	for (size_t i = 0; i < r->nrows; i++)
+		if (strlen(r->rows[i].site) > (size_t)sitew)
+			sitew = strlen(r->rows[i].site) > 160 ?
+				160 : strlen(r->rows[i].site);
+	printf("%6s  %-*s %8s %12s %12s %11s %10s %10s %5s  %s\n", "TASK",
+	       sitew, "SPAWNED AT", "POLLS", "BUSY", "OFF-CPU", "LONGEST", "WAKE-MED",
 	       "WAKE-MAX", "BLOCK", "STATE");
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct row *w = &r->rows[i];
@@ -212,8 +219,8 @@ static void print_text(struct report *r, const char *path,
 			snprintf(med, sizeof(med), "%.3f", us(w->wake_med_ns));
 			snprintf(max, sizeof(max), "%.3f", us(w->wake_max_ns));
 		}
-		printf("%6" PRIu64 "  %-36.160s %8u %12.3f %12.3f %11.3f %10s %10s %5u  %s%s\n",
-		       w->id, w->site, w->polls, us(w->busy_ns),
+		printf("%6" PRIu64 "  %-*.160s %8u %12.3f %12.3f %11.3f %10s %10s %5u  %s%s\n",
+		       w->id, sitew, w->site, w->polls, us(w->busy_ns),
 		       us(w->offcpu_ns), us(w->longest_ns), med, max,
 		       w->blocking, state_name(w->state),
 		       w->spawn_blocking ? " (spawn_blocking)" : "");

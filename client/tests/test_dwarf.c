@@ -18,42 +18,10 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "testutil.h"
 
 #include "dwarf.h"
 #include "symbols.h"
-
-static char *sh(const char *fmt, ...)
-{
-	char *cmd, *buf = NULL;
-	size_t len = 0, cap = 0;
-	va_list ap;
-	FILE *f;
-	int c;
-
-	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) < 0)
-		cmd = NULL;
-	va_end(ap);
-	if (!cmd)
-		return NULL;
-	f = popen(cmd, "r");
-	free(cmd);
-	if (!f)
-		return NULL;
-	while ((c = fgetc(f)) != EOF) {
-		if (len + 2 > cap) {
-			cap = cap ? 2 * cap : 65536;
-			buf = realloc(buf, cap);
-			if (!buf)
-				break;
-		}
-		buf[len++] = c;
-	}
-	if (buf)
-		buf[len] = 0;
-	pclose(f);
-	return buf;
-}
 
 /* A Rust program with generics and inlined async code, std only. */
 static const char rust_src[] =

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "testutil.h"
 
 #include "profiles.h"
 #include "symbols.h"
@@ -31,42 +32,6 @@ static char *rust_bin(const char *build, const char *prog)
 	if (asprintf(&p, "%s/%s/%s", dir ? dir : CAT_TOP "/build/rust", build, prog) < 0)
 		return NULL;
 	return p;
-}
-
-/* Run a shell command, return its whole stdout (malloc()ed). */
-static char *sh(const char *fmt, ...)
-{
-	char *cmd, *buf = NULL;
-	size_t len = 0, cap = 0;
-	va_list ap;
-	FILE *f;
-	int c;
-
-	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) < 0)
-		cmd = NULL;
-	va_end(ap);
-	if (!cmd)
-		return NULL;
-	f = popen(cmd, "r");
-	free(cmd);
-	if (!f)
-		return NULL;
-	while ((c = fgetc(f)) != EOF) {
-		if (len + 2 > cap) {
-			cap = cap ? 2 * cap : 4096;
-			buf = realloc(buf, cap);
-			if (!buf)
-				break;
-		}
-		buf[len++] = (char)c;
-	}
-	pclose(f);
-	if (!buf)
-		buf = calloc(1, 1);
-	else
-		buf[len] = '\0';
-	return buf;
 }
 
 static long sh_long(const char *fmt, const char *a, const char *b)

@@ -19,7 +19,7 @@
 
 #include "catctl.h"
 #include "convert.h"
-#include "dwarf.h"
+#include "srcloc.h"
 #include "json.h"
 #include "rawfile.h"
 #include "rebuild.h"

@@ -18,7 +18,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "catctl.h"
-#include "dwarf.h"
+#include "srcloc.h"
 #include "json.h"
 #include "rawfile.h"
 #include "rebuild.h"

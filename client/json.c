@@ -25,7 +25,7 @@
 #include <string.h>
 #include <yajl/yajl_gen.h>
 
-#include "dwarf.h"
+#include "srcloc.h"
 #include "json.h"
 #include "rawfile.h"
 

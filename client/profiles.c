@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <dwarf.h>
 #include <elfutils/libdw.h>
 
 #include "cat_abi.h"
@@ -265,23 +266,6 @@ static char *find_crate(const struct cat_symtab *st)
 	return NULL;
 }
 
-/*
- * The DWARF constants used here, fixed by the DWARF standard. Not taken
- * from <dwarf.h>: client/dwarf.h (the source-location module) shadows
- * the system header on catctl's include path.
- */
-enum {
-	CAT_DW_TAG_enumeration_type	= 0x04,
-	CAT_DW_TAG_structure_type	= 0x13,
-	CAT_DW_TAG_union_type		= 0x17,
-	CAT_DW_TAG_subprogram		= 0x2e,
-	CAT_DW_TAG_namespace		= 0x39,
-	CAT_DW_AT_name			= 0x03,
-	CAT_DW_AT_inline		= 0x20,
-	CAT_DW_AT_abstract_origin	= 0x31,
-	CAT_DW_AT_type			= 0x49,
-};
-
 /* ------------------------------------------------------------------------
  * DWARF: what kind of function is each of the program's closures
  * ------------------------------------------------------------------------ */
@@ -350,7 +334,7 @@ static void ret_type(Dwarf_Die *fn, int *is_poll, int *sret)
 	const char *n;
 
 	*is_poll = *sret = 0;
-	if (!dwarf_attr_integrate(fn, CAT_DW_AT_type, &a) || !dwarf_formref_die(&a, &t))
+	if (!dwarf_attr_integrate(fn, DW_AT_type, &a) || !dwarf_formref_die(&a, &t))
 		return;
 	n = dwarf_diename(&t);
 	*is_poll = n && starts_with(n, "Poll<");
@@ -371,8 +355,8 @@ static void dw_walk(struct dw_info *dw, Dwarf_Die *parent, char *path, size_t pl
 		Dwarf_Attribute a;
 		Dwarf_Addr lowpc;
 
-		if (tag == CAT_DW_TAG_namespace || tag == CAT_DW_TAG_structure_type ||
-		    tag == CAT_DW_TAG_enumeration_type || tag == CAT_DW_TAG_union_type) {
+		if (tag == DW_TAG_namespace || tag == DW_TAG_structure_type ||
+		    tag == DW_TAG_enumeration_type || tag == DW_TAG_union_type) {
 			/* impl methods live under their type */
 			name = dwarf_diename(&child);
 			if (name && plen + strlen(name) + 3 < pcap) {
@@ -388,11 +372,11 @@ static void dw_walk(struct dw_info *dw, Dwarf_Die *parent, char *path, size_t pl
 			}
 			continue;
 		}
-		if (tag != CAT_DW_TAG_subprogram)
+		if (tag != DW_TAG_subprogram)
 			continue;
 
 		/* a concrete out-of-line copy of an inlined function */
-		if (dwarf_attr(&child, CAT_DW_AT_abstract_origin, &a)) {
+		if (dwarf_attr(&child, DW_AT_abstract_origin, &a)) {
 			Dwarf_Die o;
 
 			if (dwarf_formref_die(&a, &o) &&
@@ -403,7 +387,7 @@ static void dw_walk(struct dw_info *dw, Dwarf_Die *parent, char *path, size_t pl
 
 		a.code = 0;
 		name = NULL;
-		if (dwarf_attr_integrate(&child, CAT_DW_AT_name, &a))
+		if (dwarf_attr_integrate(&child, DW_AT_name, &a))
 			name = dwarf_formstring(&a);
 
 		if (dwarf_lowpc(&child, &lowpc) == 0 && lowpc) {
@@ -413,7 +397,7 @@ static void dw_walk(struct dw_info *dw, Dwarf_Die *parent, char *path, size_t pl
 			dw->f[dw->nf].kind = name_kind(name);
 			ret_type(&child, &dw->f[dw->nf].is_poll, &dw->f[dw->nf].sret);
 			dw->nf++;
-		} else if (dwarf_hasattr(&child, CAT_DW_AT_inline) &&
+		} else if (dwarf_hasattr(&child, DW_AT_inline) &&
 			   name_kind(name) != FK_OTHER) {
 			/* an abstract instance: remember it, checked below */
 			if (grow((void **)&dw->in, &dw->capin, dw->nin, sizeof(*dw->in)))
@@ -471,7 +455,7 @@ static void dw_load(struct dw_info *dw, const char *path, const char *crate)
 		do {
 			const char *n;
 
-			if (dwarf_tag(&top) != CAT_DW_TAG_namespace)
+			if (dwarf_tag(&top) != DW_TAG_namespace)
 				continue;
 			n = dwarf_diename(&top);
 			if (!n || strcmp(n, crate))

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dwarf.c - code address -> file:line with inline frames, through libdw
- * (see dwarf.h for why the inline scopes are walked here).
+ * srcloc.c - code address -> file:line with inline frames, through libdw
+ * (see srcloc.h for why the inline scopes are walked here).
  *
  * For an address: find its CU (dwarf_addrdie), then descend the DIE tree
  * through every DW_TAG_subprogram / DW_TAG_inlined_subroutine /
@@ -12,6 +12,7 @@
  * it - which is what binutils addr2line -i prints. DIEs with low_pc 0 are
  * functions removed by --gc-sections and are skipped.
  */
+#include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,31 +23,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dwarf.h"
+#include "srcloc.h"
 #include "rebuild.h"		/* struct cat_map */
 #include "symbols.h"
-
-/*
- * Under -I. this directory's dwarf.h shadows the system <dwarf.h>, so the
- * few DWARF constants used here are spelled out (values from DWARF 5).
- */
-enum {
-	DW_TAG_class_type		= 0x02,
-	DW_TAG_enumeration_type		= 0x04,
-	DW_TAG_lexical_block		= 0x0b,
-	DW_TAG_structure_type		= 0x13,
-	DW_TAG_union_type		= 0x17,
-	DW_TAG_inlined_subroutine	= 0x1d,
-	DW_TAG_subprogram		= 0x2e,
-	DW_TAG_namespace		= 0x39,
-	DW_AT_name			= 0x03,
-	DW_AT_comp_dir			= 0x1b,
-	DW_AT_call_column		= 0x57,
-	DW_AT_call_file			= 0x58,
-	DW_AT_call_line			= 0x59,
-	DW_AT_linkage_name		= 0x6e,
-	DW_AT_MIPS_linkage_name		= 0x2007,
-};
 
 #define MAX_SCOPES	128
 

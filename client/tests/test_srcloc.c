@@ -20,7 +20,7 @@
 #include "kselftest_harness.h"
 #include "testutil.h"
 
-#include "dwarf.h"
+#include "srcloc.h"
 #include "symbols.h"
 
 /* A Rust program with generics and inlined async code, std only. */

@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dwarf.h - source locations of code addresses, inline frames included.
+ * srcloc.h - source locations of code addresses, inline frames included.
  *
  * In release builds of async Rust almost everything interesting (async fn
  * bodies, spawn calls, BlockingTask::poll) is inlined, so "the function
  * containing this address" is the wrong answer: the location must come
  * from the DWARF inline scopes, like binutils "addr2line -f -i". libdw's
  * own helpers (eu-addr2line) print no inline frames on Rust binaries, so
- * dwarf.c walks DW_TAG_inlined_subroutine scopes itself and the tests
+ * srcloc.c walks DW_TAG_inlined_subroutine scopes itself and the tests
  * compare it against binutils addr2line.
  *
  * All addresses are ELF virtual addresses of the binary (runtime address
  * minus load bias). Results are cached for the life of the handle.
  */
-#ifndef CAT_DWARF_H
-#define CAT_DWARF_H
+#ifndef CAT_SRCLOC_H
+#define CAT_SRCLOC_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -68,4 +68,4 @@ const char *cat_dwarf_frame_where(const struct cat_src_frame *f, char *buf,
 
 void cat_dwarf_close(struct cat_dwarf *d);
 
-#endif /* CAT_DWARF_H */
+#endif /* CAT_SRCLOC_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_dwarf - dwarf.c against binutils "addr2line -a -f -i -C" on real
+ * test_srcloc - srcloc.c against binutils "addr2line -a -f -i -C" on real
  * Rust binaries: the programs of selftests/rust (debug and release, when
  * built) and a small program compiled here with rustc (generic
  * instantiations, inlined async fns).
@@ -127,7 +127,7 @@ struct result {
 	int compared, mismatched, nodwarf, nodwarf_named;
 };
 
-/* Compare dwarf.c with addr2line on sampled function addresses of @bin. */
+/* Compare srcloc.c with addr2line on sampled function addresses of @bin. */
 static struct result compare(struct __test_metadata *_metadata,
 			     const char *bin, size_t want)
 {
@@ -219,7 +219,7 @@ static struct result compare(struct __test_metadata *_metadata,
 							      fn[0])))
 					res.nodwarf_named++;
 				else if (res.nodwarf - res.nodwarf_named < 4)
-					TH_LOG("%#llx: addr2line: %s, dwarf.c: %s",
+					TH_LOG("%#llx: addr2line: %s, srcloc.c: %s",
 					       (unsigned long long)addrs[i],
 					       fn[0], l->symbol ? l->symbol : "(none)");
 			}
@@ -242,7 +242,7 @@ static struct result compare(struct __test_metadata *_metadata,
 			}
 		}
 		if (bad && res.mismatched++ < 5)
-			TH_LOG("%s %#llx: addr2line says %s at %s (%u frames), dwarf.c %s at %s:%u (%u frames)",
+			TH_LOG("%s %#llx: addr2line says %s at %s (%u frames), srcloc.c %s at %s:%u (%u frames)",
 			       bin, (unsigned long long)addrs[i], fn[0], fl[0],
 			       nf, l->nframes ? l->frames[0].function : "-",
 			       l->nframes ? l->frames[0].file : "-",

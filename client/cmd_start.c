@@ -248,11 +248,6 @@ static int session_lock(void)
 static int arm(const struct start_opts *o, const char *path,
 	       const struct cat_probe_table *t)
 {
-	static const char *const modes[] = {
-		[CAT_PROBE_ENTRY] = "entry",
-		[CAT_PROBE_RETURN] = "return",
-		[CAT_PROBE_BOTH] = "both",
-	};
 	struct cat_stats st;
 	size_t i;
 	int err;
@@ -284,7 +279,7 @@ static int arm(const struct start_opts *o, const char *path,
 		const struct cat_probe *p = &t->probes[i];
 
 		err = cat_control("probe %u %s %u 0x%llx %s", p->id,
-				  modes[p->mode], p->nargs,
+				  cat_mode_name(p->mode), p->nargs,
 				  (unsigned long long)p->file_offset, path);
 		if (err)
 			fprintf(stderr, "catctl start: probe %s at 0x%llx rejected by cat.ko: %s\n",

@@ -12,10 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cat_abi.h"
+
+/* The control grammar's modes (cat_abi.h), as an enum for the client. */
 enum cat_probe_mode {
-	CAT_PROBE_ENTRY		= 1,
-	CAT_PROBE_RETURN	= 2,
-	CAT_PROBE_BOTH		= 3,
+	CAT_PROBE_ENTRY		= CAT_PROBE_MODE_ENTRY,
+	CAT_PROBE_RETURN	= CAT_PROBE_MODE_RETURN,
+	CAT_PROBE_BOTH		= CAT_PROBE_MODE_BOTH,
 };
 
 /* What the runtime does in the probed function (its "role"). */

@@ -143,13 +143,14 @@ const char *cat_ctx_name(enum cat_ctx_type ctx)
 	return "unknown";
 }
 
+/* The control grammar's own keywords, so "probe" commands use them too. */
 const char *cat_mode_name(enum cat_probe_mode mode)
 {
-	switch (mode) {
-	case CAT_PROBE_ENTRY:	return "entry";
-	case CAT_PROBE_RETURN:	return "return";
-	case CAT_PROBE_BOTH:	return "both";
-	}
+	static const char *const names[] = CAT_PROBE_MODE_KEYWORDS;
+
+	if ((unsigned int)mode < sizeof(names) / sizeof(names[0]) &&
+	    names[mode])
+		return names[mode];
 	return "unknown";
 }
 

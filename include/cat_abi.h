@@ -251,6 +251,16 @@ struct cat_subbuf_header {
  * probes by itself.
  * ------------------------------------------------------------------------ */
 #define CAT_CMD_MAX		4352	/* longest accepted command line */
+
+/* "probe" modes: bits, and their keywords in the grammar */
+#define CAT_PROBE_MODE_ENTRY	0x1
+#define CAT_PROBE_MODE_RETURN	0x2
+#define CAT_PROBE_MODE_BOTH	(CAT_PROBE_MODE_ENTRY | CAT_PROBE_MODE_RETURN)
+#define CAT_PROBE_MODE_KEYWORDS {					\
+	[CAT_PROBE_MODE_ENTRY]	= "entry",				\
+	[CAT_PROBE_MODE_RETURN]	= "return",				\
+	[CAT_PROBE_MODE_BOTH]	= "both",				\
+}
 #define CAT_MAX_PROBES		4096
 #define CAT_MAX_TARGETS		64	/* traced processes, children included */
 

@@ -35,7 +35,7 @@ enum cat_state {
 struct cat_probe {
 	struct list_head node;
 	u32 id;
-	u8 mode;		/* CAT_MODE_* bits */
+	u8 mode;		/* CAT_PROBE_MODE_* bits */
 	u8 nargs;
 	loff_t offset;
 	struct path path;	/* pins the inode from "probe" to removal */
@@ -44,9 +44,6 @@ struct cat_probe {
 	cat_uprobe_t handle;
 	bool registered;
 };
-
-#define CAT_MODE_ENTRY	0x1
-#define CAT_MODE_RETURN	0x2
 
 struct cat_config {
 	struct list_head probes;

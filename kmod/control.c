@@ -37,11 +37,7 @@ static const char *const cat_state_names[] = {
 	[CAT_STOPPED]	= "stopped",
 };
 
-static const char *const cat_mode_names[] = {
-	[CAT_MODE_ENTRY]			= "entry",
-	[CAT_MODE_RETURN]			= "return",
-	[CAT_MODE_ENTRY | CAT_MODE_RETURN]	= "both",
-};
+static const char *const cat_mode_names[] = CAT_PROBE_MODE_KEYWORDS;
 
 const char *cat_state_name(void)
 {

@@ -46,9 +46,9 @@ static int cat_uprobe_handler(CAT_UPROBE_HANDLER_ARGS)
 	if (!cat_current_traced())
 		return UPROBE_HANDLER_REMOVE;
 
-	if (p->mode & CAT_MODE_RETURN)
+	if (p->mode & CAT_PROBE_MODE_RETURN)
 		skip_ret = cat_uretprobe_will_skip();
-	if (!cat_config.count_only && (p->mode & CAT_MODE_ENTRY)) {
+	if (!cat_config.count_only && (p->mode & CAT_PROBE_MODE_ENTRY)) {
 		if (copy_from_user_nofault(&ra, (void __user *)regs->sp,
 					   sizeof(ra)))
 			rflags |= CAT_ENTRY_F_RA_FAULT;
@@ -60,7 +60,7 @@ static int cat_uprobe_handler(CAT_UPROBE_HANDLER_ARGS)
 	c = this_cpu_ptr(&cat_cpu);
 	if (skip_ret)
 		c->stats.uretprobe_skipped++;
-	if (!(p->mode & CAT_MODE_ENTRY))
+	if (!(p->mode & CAT_PROBE_MODE_ENTRY))
 		goto out;
 	c->stats.uprobe_hits++;
 	if (cat_config.count_only)
@@ -170,7 +170,7 @@ int cat_probe_add(u32 id, u8 mode, u8 nargs, loff_t offset, const char *path)
 	p->offset = offset;
 	p->uc.filter = cat_uprobe_filter;
 	p->uc.handler = cat_uprobe_handler;
-	if (mode & CAT_MODE_RETURN)
+	if (mode & CAT_PROBE_MODE_RETURN)
 		p->uc.ret_handler = cat_uretprobe_handler;
 	list_add_tail(&p->node, &cat_config.probes);
 	cat_config.nr_probes++;

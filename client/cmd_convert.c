@@ -37,6 +37,57 @@ static void check_build_id(const char *binary, const char *want)
 			binary, have, want);
 }
 
+int cat_detail_parse(const char *s)
+{
+	if (!strcmp(s, "auto"))
+		return CAT_DETAIL_AUTO;
+	if (!strcmp(s, "full"))
+		return CAT_DETAIL_FULL;
+	if (!strcmp(s, "compact"))
+		return CAT_DETAIL_COMPACT;
+	return -1;
+}
+
+const char *cat_detail_name(enum cat_detail d)
+{
+	switch (d) {
+	case CAT_DETAIL_AUTO:		return "auto";
+	case CAT_DETAIL_FULL:		return "full";
+	case CAT_DETAIL_COMPACT:	return "compact";
+	}
+	return "?";
+}
+
+/*
+ * --detail auto: does the trace hold more than @limit task polls? Counts
+ * task-poll entries (an upper bound of the polls: nested polls of the same
+ * task count too) and stops at the limit, so a long trace costs a read of
+ * its first part only. Leaves @r rewound.
+ */
+static bool more_polls_than(struct cat_trace_reader *r, uint64_t limit)
+{
+	const struct cat_rec_header *h;
+	uint64_t n = 0;
+	uint32_t id = UINT32_MAX;
+	bool poll = false;
+
+	while (n <= limit && cat_trace_next(r, &h) > 0) {
+		const struct cat_rec_probe_entry *e = (const void *)h;
+		const struct cat_probe *p;
+
+		if (h->type != CAT_REC_PROBE_ENTRY)
+			continue;
+		if (e->probe_id != id) {	/* runs of one probe are common */
+			id = e->probe_id;
+			p = cat_trace_probe(r, id);
+			poll = p && p->role == CAT_ROLE_TASK_POLL;
+		}
+		n += poll;
+	}
+	cat_trace_rewind(r);
+	return n > limit;
+}
+
 int cat_convert_file(const char *raw, const char *json,
 		     const struct cat_convert_opts *opts,
 		     struct cat_convert_summary *sum, char *err, size_t errlen)
@@ -55,6 +106,7 @@ int cat_convert_file(const char *raw, const char *json,
 	char build_id[2 * CAT_TRACE_BUILD_ID_MAX + 1] = "";
 	char *tmp = NULL;
 	const char *binary;
+	enum cat_detail detail = opts ? opts->detail : CAT_DETAIL_AUTO;
 	FILE *out = NULL;
 	bool to_stdout = !strcmp(json, "-");
 	int ret = 0, n;
@@ -72,6 +124,12 @@ int cat_convert_file(const char *raw, const char *json,
 		fprintf(stderr, "catctl: warning: %s\n", cat_trace_warning(r, i));
 	for (unsigned int i = 0; i < in->build_id_len; i++)
 		sprintf(build_id + 2 * i, "%02x", in->build_id[i]);
+
+	if (detail == CAT_DETAIL_AUTO)
+		detail = more_polls_than(r, opts && opts->auto_max_polls ?
+					 opts->auto_max_polls :
+					 CAT_DETAIL_AUTO_MAX_POLLS) ?
+			 CAT_DETAIL_COMPACT : CAT_DETAIL_FULL;
 
 	binary = opts && opts->binary ? opts->binary : in->binary;
 	if (binary && *binary) {
@@ -111,6 +169,7 @@ int cat_convert_file(const char *raw, const char *json,
 			.tgid = in->tgid, .t0_ns = in->start_ns,
 			.realtime_offset_ns = in->realtime_offset_ns,
 			.dwarf = dw,
+			.compact = detail == CAT_DETAIL_COMPACT,
 		};
 
 		j = cat_json_new(out, &jo);
@@ -153,6 +212,7 @@ int cat_convert_file(const char *raw, const char *json,
 		sum->polls = st->polls;
 		sum->blocking_polls = cat_json_blocking_polls(j);
 		sum->threads = st->max_threads;
+		sum->detail = detail;
 	}
 out:
 	if (out && !to_stdout) {
@@ -188,7 +248,16 @@ static void usage(FILE *f)
 		"      --block-threshold-us N  a poll that is off-CPU voluntarily\n"
 		"                              longer than N us is blocking (1000)\n"
 		"      --long-poll-us N        a poll longer than N us is blocking\n"
-		"                              (10000)\n");
+		"                              (10000)\n"
+		"      --detail LEVEL          full: every poll on its thread's and\n"
+		"                              its task's lane with args, nested\n"
+		"                              future polls, wake/migration flows\n"
+		"                              (~1.3 KB per poll); compact: one\n"
+		"                              slice per poll, args only on unusual\n"
+		"                              ones, per-task totals on the task\n"
+		"                              lanes (~80 bytes per poll); auto\n"
+		"                              (default): full up to %d polls\n",
+		CAT_DETAIL_AUTO_MAX_POLLS);
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -207,6 +276,7 @@ static int run(int argc, char **argv)
 		{ "binary", required_argument, NULL, 'b' },
 		{ "block-threshold-us", required_argument, NULL, 'B' },
 		{ "long-poll-us", required_argument, NULL, 'L' },
+		{ "detail", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -240,6 +310,15 @@ static int run(int argc, char **argv)
 				return CATCTL_EXIT_USAGE;
 			}
 			break;
+		case 'D':
+			ret = cat_detail_parse(optarg);
+			if (ret < 0) {
+				fprintf(stderr, "catctl convert: bad --detail '%s' (auto, full or compact)\n",
+					optarg);
+				return CATCTL_EXIT_USAGE;
+			}
+			co.detail = ret;
+			break;
 		case 'h':
 			usage(stdout);
 			return CATCTL_EXIT_OK;
@@ -267,9 +346,13 @@ static int run(int argc, char **argv)
 	if (ret)
 		fprintf(stderr, "catctl convert: %s\n", err);
 	if (!ret || ret == -EINVAL)
-		fprintf(stderr, "catctl convert: %zu records, %zu threads, %zu task instances, %zu polls (%zu blocking) -> %s\n",
+		fprintf(stderr, "catctl convert: %zu records, %zu threads, %zu task instances, %zu polls (%zu blocking) -> %s (%s detail)\n",
 			sum.records, sum.threads, sum.tasks, sum.polls,
-			sum.blocking_polls, output);
+			sum.blocking_polls, output, cat_detail_name(sum.detail));
+	if ((!ret || ret == -EINVAL) && co.detail == CAT_DETAIL_AUTO &&
+	    sum.detail == CAT_DETAIL_COMPACT)
+		fprintf(stderr, "catctl convert: over %d polls, so compact detail (one slice per poll, task totals on the task lanes); --detail full keeps every arg, nested future poll and flow\n",
+			CAT_DETAIL_AUTO_MAX_POLLS);
 	free(defout);
 	if (ret == -EINVAL)
 		return CATCTL_EXIT_BAD_INPUT;

@@ -52,6 +52,7 @@ struct start_opts {
 	bool follow;
 	bool count_only;
 	bool quiet;
+	enum cat_detail detail;
 	size_t subbuf_size;
 	size_t n_subbufs;
 	char **argv;			/* the program's arguments */
@@ -87,6 +88,8 @@ static void usage(FILE *out)
 "  -o, --output FILE        Trace-viewer JSON (default: trace.json;\n"
 "                           '-o none' writes no JSON)\n"
 "      --raw FILE           raw trace file (default: trace.cat)\n"
+"      --detail LEVEL       JSON detail: full, compact or auto (default:\n"
+"                           full up to %d polls; see 'catctl convert -h')\n"
 "  -f, --follow-children    also trace processes the program forks\n"
 "      --buffers SIZE:N     per-CPU relay geometry, SIZE bytes x N\n"
 "                           subbuffers (default %d:%d)\n"
@@ -97,7 +100,7 @@ static void usage(FILE *out)
 "Exit status: 0 on success; 2 usage; 3 cat.ko not loaded or debugfs not\n"
 "mounted; 4 permission denied; 5 unusable binary; 6 no probe point;\n"
 "7 another session is running; 1 anything else.\n",
-		START_SUBBUF_SIZE, START_N_SUBBUFS);
+		CAT_DETAIL_AUTO_MAX_POLLS, START_SUBBUF_SIZE, START_N_SUBBUFS);
 }
 
 static int parse_opts(int argc, char **argv, struct start_opts *o)
@@ -112,6 +115,7 @@ static int parse_opts(int argc, char **argv, struct start_opts *o)
 		{ "follow-children",	no_argument,	   NULL, 'f' },
 		{ "buffers",		required_argument, NULL, 'B' },
 		{ "count-only",		no_argument,	   NULL, 'C' },
+		{ "detail",		required_argument, NULL, 'D' },
 		{ "quiet",		no_argument,	   NULL, 'q' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ }
@@ -182,6 +186,17 @@ static int parse_opts(int argc, char **argv, struct start_opts *o)
 		case 'C':
 			o->count_only = true;
 			break;
+		case 'D': {
+			int d = cat_detail_parse(optarg);
+
+			if (d < 0) {
+				fprintf(stderr, "catctl start: bad --detail '%s' (auto, full or compact)\n",
+					optarg);
+				return -1;
+			}
+			o->detail = d;
+			break;
+		}
 		case 'q':
 			o->quiet = true;
 			break;
@@ -497,6 +512,10 @@ static void print_summary(const struct start_opts *o,
 	if (o->json && cs)
 		fprintf(stderr, "catctl: timeline: %s (open in https://ui.perfetto.dev or chrome://tracing)\n",
 			o->json);
+	if (o->json && cs && cs->detail == CAT_DETAIL_COMPACT &&
+	    o->detail == CAT_DETAIL_AUTO)
+		fprintf(stderr, "catctl: over %d polls: compact JSON (one slice per poll, task totals on the task lanes); 'catctl convert --detail full %s' for every arg, nested future and flow\n",
+			CAT_DETAIL_AUTO_MAX_POLLS, o->raw);
 }
 
 static int run(int argc, char **argv)
@@ -664,7 +683,9 @@ static int run(int argc, char **argv)
 			o.raw, strerror(-code));
 	}
 	if (!code && o.json && !o.count_only) {
-		err = cat_convert_file(o.raw, o.json, NULL, &cs, errbuf,
+		struct cat_convert_opts co = { .detail = o.detail };
+
+		err = cat_convert_file(o.raw, o.json, &co, &cs, errbuf,
 				       sizeof(errbuf));
 		if (err)
 			fprintf(stderr, "catctl start: converting to %s: %s\n",

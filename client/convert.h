@@ -9,8 +9,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * How much of the reconstruction goes into the JSON. Full detail costs
+ * about 1.3 KB per poll (each poll on its thread's and its task's lane
+ * with args, its nested future polls, wake and migration flows); compact
+ * about 80 bytes (one slice per poll, per-task totals on the task lane).
+ * Auto picks full up to CAT_DETAIL_AUTO_MAX_POLLS task polls, where the
+ * full JSON is still a size viewers load (~250 MB), compact above.
+ */
+enum cat_detail {
+	CAT_DETAIL_AUTO,
+	CAT_DETAIL_FULL,
+	CAT_DETAIL_COMPACT,
+};
+
+#define CAT_DETAIL_AUTO_MAX_POLLS	200000
+
+/* "auto", "full", "compact" -> enum; -1 if none of them */
+int cat_detail_parse(const char *s);
+const char *cat_detail_name(enum cat_detail d);
+
 struct cat_convert_opts {
 	const char *binary;		/* DWARF source; NULL: the trace's own */
+	enum cat_detail detail;		/* 0: auto */
+	uint64_t auto_max_polls;	/* 0: CAT_DETAIL_AUTO_MAX_POLLS */
 	uint64_t block_threshold_us;	/* 0: default */
 	uint64_t long_poll_us;		/* 0: default */
 };
@@ -21,6 +43,7 @@ struct cat_convert_summary {
 	size_t polls;
 	size_t blocking_polls;
 	size_t threads;
+	enum cat_detail detail;		/* what was written: full or compact */
 };
 
 /*

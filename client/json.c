@@ -14,6 +14,13 @@
  * viewer's displayTimeUnit is "ns"); numbers are formatted here, not by
  * yajl's "%.17g", to keep them exact and short.
  *
+ * With opts->compact (long traces, see Documentation/timeline.rst) a task
+ * poll is one slice on its thread's lane, with args only when it has
+ * something to say (blocking, cut short, a worker loop); a task's lane
+ * holds one slice for its whole life with its totals; nested slices, wake
+ * and migration flows are left out. That keeps a 1,000,000-poll trace
+ * near 80 bytes per poll, which viewers load.
+ *
  * Colours use the viewer's reserved names ("cname"): a task's colour is a
  * hash of its spawn site and its ordinal among tasks of that site, so the
  * same program gives the same colours run after run; blocking polls are
@@ -30,6 +37,7 @@
 #include "rawfile.h"
 
 #define FLUSH_AT	(256 * 1024)
+#define OUT_CAP		(2 * FLUSH_AT)
 
 /* Reserved colour names that are neither red nor blue. */
 static const char *const task_colors[] = {
@@ -48,11 +56,14 @@ struct json_thread {
 
 struct json_task {
 	const char *cname;
+	char *site;		/* spawn site: a DWARF lookup, done once */
 };
 
 struct cat_json {
 	FILE *out;
 	yajl_gen g;
+	char *buf;			/* output not yet written, OUT_CAP */
+	size_t len;
 	struct cat_json_opts o;
 	struct cat_map threads;		/* tid -> struct json_thread */
 	struct cat_map names;		/* probe vaddr -> display name (dwarf) */
@@ -70,16 +81,30 @@ static const unsigned char *U(const char *s)
 
 static void flush(struct cat_json *j, bool force)
 {
-	const unsigned char *buf;
-	size_t len;
-
-	if (yajl_gen_get_buf(j->g, &buf, &len) != yajl_gen_status_ok)
+	if (!force && j->len < FLUSH_AT)
 		return;
-	if (!force && len < FLUSH_AT)
-		return;
-	if (len && fwrite(buf, 1, len, j->out) != len)
+	if (j->len && fwrite(j->buf, 1, j->len, j->out) != j->len)
 		j->io_error = true;
-	yajl_gen_clear(j->g);
+	j->len = 0;
+}
+
+/* Both yajl (through its print callback) and compact_poll() write here. */
+static void out_append(struct cat_json *j, const char *s, size_t n)
+{
+	if (j->len + n > OUT_CAP)
+		flush(j, true);
+	if (n > OUT_CAP) {
+		if (fwrite(s, 1, n, j->out) != n)
+			j->io_error = true;
+		return;
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+}
+
+static void yajl_print(void *ctx, const char *s, size_t n)
+{
+	out_append(ctx, s, n);
 }
 
 /* Well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF)? */
@@ -184,14 +209,13 @@ static void kint(struct cat_json *j, const char *k, long long v)
 	yajl_gen_number(j->g, p, buf + sizeof(buf) - p);
 }
 
-/* ns as µs with 3 decimals, exactly */
-static void num_us(struct cat_json *j, int64_t ns)
+/* ns as µs with 3 decimals, exactly, ending at @end; returns the first */
+static char *us_to_a(char *end, int64_t ns)
 {
-	char buf[32], *end = buf + sizeof(buf), *p;
 	uint64_t a = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
 	unsigned int frac = a % 1000;
+	char *p = end - 3;
 
-	p = end - 3;
 	p[0] = '0' + frac / 100;
 	p[1] = '0' + frac / 10 % 10;
 	p[2] = '0' + frac % 10;
@@ -199,6 +223,13 @@ static void num_us(struct cat_json *j, int64_t ns)
 	p = utoa(p, a / 1000);
 	if (ns < 0)
 		*--p = '-';
+	return p;
+}
+
+static void num_us(struct cat_json *j, int64_t ns)
+{
+	char buf[32], *end = buf + sizeof(buf), *p = us_to_a(end, ns);
+
 	yajl_gen_number(j->g, p, end - p);
 }
 
@@ -360,6 +391,20 @@ static uint64_t fnv(const char *s)
 	return h;
 }
 
+/* The spawn site of @t, looked up once per task instance. */
+static const char *task_site(struct cat_json *j, const struct cat_rb_task *t,
+			     char *buf, size_t len)
+{
+	struct json_task *jt = t->user;
+
+	if (jt && jt->site)
+		return jt->site;
+	cat_task_site(j->o.dwarf, t, buf, len);
+	if (jt)
+		jt->site = strdup(buf);
+	return buf;
+}
+
 static const char *task_color(struct cat_json *j, const struct cat_rb_task *t)
 {
 	struct json_task *jt = t->user;
@@ -368,8 +413,7 @@ static const char *task_color(struct cat_json *j, const struct cat_rb_task *t)
 
 	if (jt && jt->cname)
 		return jt->cname;
-	cat_task_site(j->o.dwarf, t, site, sizeof(site));
-	h = fnv(site);
+	h = fnv(task_site(j, t, site, sizeof(site)));
 	/* ordinal among the instances of this site, stored as n + 1 */
 	n = (uint64_t)(uintptr_t)cat_map_get(&j->site_count, h);
 	cat_map_put(&j->site_count, h, (void *)(uintptr_t)(n ? n + 1 : 2));
@@ -503,17 +547,73 @@ static void poll_event(struct cat_json *j, const struct cat_rb_poll *p,
 	ev_close(j);
 }
 
+/*
+ * A plain poll in compact mode: only numbers and the name "task <id>", so
+ * nothing to escape, formatted here in one go (through yajl it is a dozen
+ * calls per key). It goes between yajl's events, inside the traceEvents
+ * array that yajl has already opened and written elements to (the process
+ * metadata come first), so yajl puts its own separator before its next
+ * element and this one brings its own.
+ */
+static void compact_poll(struct cat_json *j, const struct cat_rb_poll *p)
+{
+	char buf[192], *e = buf, num[32], *n, *end = num + sizeof(num);
+
+#define PUT(lit) (memcpy(e, lit, sizeof(lit) - 1), e += sizeof(lit) - 1)
+#define PUTN(first) (memcpy(e, first, end - (first)), e += end - (first))
+	PUT(",{\"ph\":\"X\",\"name\":\"task ");
+	n = utoa(end, p->task->id);
+	PUTN(n);
+	PUT("\",\"pid\":");
+	n = utoa(end, p->tgid);
+	PUTN(n);
+	PUT(",\"tid\":");
+	n = utoa(end, p->tid);
+	PUTN(n);
+	PUT(",\"ts\":");
+	n = us_to_a(end, (int64_t)(p->start_ns - j->o.t0_ns));
+	PUTN(n);
+	PUT(",\"dur\":");
+	n = us_to_a(end, (int64_t)(p->end_ns - p->start_ns));
+	PUTN(n);
+	*e++ = '}';
+#undef PUT
+#undef PUTN
+	out_append(j, buf, e - buf);
+	flush(j, false);
+}
+
 static void on_poll(void *ctx, const struct cat_rb_poll *p)
 {
 	struct cat_json *j = ctx;
 	const char *cname = p->blocking ? "terrible" : task_color(j, p->task);
 	uint32_t tpid = CAT_JSON_TASKS_PID(j->o.tgid);
 	char site[512], tb[32], name[48];
-	const char *thread = thread_name(j, p->tid, tb, sizeof(tb));
+	const char *thread;
 
 	if (p->blocking)
 		j->blocking++;
-	cat_task_site(j->o.dwarf, p->task, site, sizeof(site));
+	if (j->o.compact) {
+		/* the unusual polls keep their args; the task lane has the rest */
+		if (p->blocking || p->cut != CAT_CUT_NONE || p->hosts_tasks ||
+		    p->blocking_pool) {
+			snprintf(name, sizeof(name), "task %" PRIu64,
+				 p->task->id);
+			poll_event(j, p, p->tgid, p->tid, name,
+				   task_site(j, p->task, site, sizeof(site)),
+				   thread_name(j, p->tid, tb, sizeof(tb)),
+				   cname);
+		} else {
+			compact_poll(j, p);
+		}
+		if (p->seq == 1 && p->task->spawn_ns)
+			flow(j, "spawn", thread_tgid(j, p->task->spawn_tid),
+			     p->task->spawn_tid, p->task->spawn_ns, p->tgid,
+			     p->tid, p->start_ns);
+		return;
+	}
+	thread = thread_name(j, p->tid, tb, sizeof(tb));
+	task_site(j, p->task, site, sizeof(site));
 	snprintf(name, sizeof(name), "task %" PRIu64, p->task->id);
 	poll_event(j, p, p->tgid, p->tid, name, site, thread, cname);
 	poll_event(j, p, tpid, CAT_JSON_TASK_TID(p->task->id), name, site,
@@ -564,6 +664,9 @@ static void on_slice(void *ctx, const struct cat_rb_slice *s)
 {
 	struct cat_json *j = ctx;
 
+	if (j->o.compact)
+		return;
+
 	ev_open(j, "X", probe_name(j, s->probe), slice_cat(s->probe), s->tgid,
 		s->tid);
 	kts(j, "ts", s->start_ns);
@@ -588,7 +691,7 @@ static void on_instant(void *ctx, const struct cat_rb_instant *i)
 	char name[512];
 
 	/* wakes and deallocs are drawn as flows and lane ends */
-	if (!i->no_return)
+	if (!i->no_return || j->o.compact)
 		return;
 	snprintf(name, sizeof(name), "%s (return not traced)",
 		 probe_name(j, i->probe));
@@ -676,18 +779,64 @@ static void on_marker(void *ctx, const struct cat_rb_marker *m)
 	ev_close(j);
 }
 
+static const char *task_state_name(enum cat_task_state s)
+{
+	switch (s) {
+	case CAT_TASK_LIVE:	return "not freed";
+	case CAT_TASK_POLLING:	return "polling";
+	case CAT_TASK_FREED:	return "freed";
+	}
+	return "?";
+}
+
+/* Compact mode: the task's whole life as one slice on its lane. */
+static void task_life(struct cat_json *j, const struct cat_rb_task *t,
+		      const char *site)
+{
+	uint64_t start = t->spawn_ns ? t->spawn_ns : t->first_seen_ns;
+	char name[48];
+
+	snprintf(name, sizeof(name), "task %" PRIu64, t->id);
+	ev_open(j, "X", name, "task", CAT_JSON_TASKS_PID(j->o.tgid),
+		CAT_JSON_TASK_TID(t->id));
+	kts(j, "ts", start);
+	kdur(j, "dur", t->end_ns > start ? t->end_ns - start : 0);
+	kstr(j, "cname", task_color(j, t));
+	key(j, "args");
+	yajl_gen_map_open(j->g);
+	kint(j, "task", (long long)t->id);
+	kstr(j, "spawned_at", site);
+	if (t->spawner_task)
+		kint(j, "spawned_by_task", (long long)t->spawner_task);
+	if (t->future_vaddr && j->o.dwarf)
+		kstr(j, "location", where(j, t->future_vaddr, NULL));
+	kint(j, "polls", t->npolls);
+	kdur(j, "busy_us", t->busy_ns);
+	kdur(j, "off_cpu_us", t->offcpu_ns);
+	kdur(j, "longest_poll_us", t->longest_poll_ns);
+	kint(j, "blocking_polls", t->nblocking);
+	kstr(j, "state", task_state_name(t->state));
+	yajl_gen_map_close(j->g);
+	ev_close(j);
+}
+
 static void on_task_end(void *ctx, struct cat_rb_task *t)
 {
 	struct cat_json *j = ctx;
 	uint32_t tpid = CAT_JSON_TASKS_PID(j->o.tgid);
+	struct json_task *jt = t->user;
 	char site[512], name[600];
+	const char *s = task_site(j, t, site, sizeof(site));
 
-	cat_task_site(j->o.dwarf, t, site, sizeof(site));
-	snprintf(name, sizeof(name), "task %" PRIu64 " %s", t->id, site);
+	if (j->o.compact)
+		task_life(j, t, s);
+	snprintf(name, sizeof(name), "task %" PRIu64 " %s", t->id, s);
 	meta_name(j, "thread_name", tpid, CAT_JSON_TASK_TID(t->id), name);
 	meta_sort(j, "thread_sort_index", tpid, CAT_JSON_TASK_TID(t->id),
 		  (long long)t->id);
-	free(t->user);
+	if (jt)
+		free(jt->site);
+	free(jt);
 	t->user = NULL;
 }
 
@@ -714,11 +863,16 @@ struct cat_json *cat_json_new(FILE *out, const struct cat_json_opts *opts)
 		return NULL;
 	j->out = out;
 	j->o = *opts;
+	j->buf = malloc(OUT_CAP);
 	j->g = yajl_gen_alloc(NULL);
-	if (!j->g) {
+	if (!j->g || !j->buf) {
+		if (j->g)
+			yajl_gen_free(j->g);
+		free(j->buf);
 		free(j);
 		return NULL;
 	}
+	yajl_gen_config(j->g, yajl_gen_print_callback, yajl_print, j);
 	cat_map_init(&j->threads);
 	cat_map_init(&j->names);
 	cat_map_init(&j->site_count);
@@ -729,6 +883,7 @@ struct cat_json *cat_json_new(FILE *out, const struct cat_json_opts *opts)
 	key(j, "otherData");
 	yajl_gen_map_open(j->g);
 	kstr(j, "tool", "cat");
+	kstr(j, "detail", opts->compact ? "compact" : "full");
 	kstr(j, "binary", opts->binary ? opts->binary : "?");
 	kstr(j, "build_id", opts->build_id ? opts->build_id : "");
 	kint(j, "tgid", opts->tgid);
@@ -788,6 +943,7 @@ void cat_json_free(struct cat_json *j)
 	if (!j)
 		return;
 	yajl_gen_free(j->g);
+	free(j->buf);
 	cat_map_free(&j->threads, free);
 	cat_map_free(&j->names, NULL);
 	cat_map_free(&j->site_count, NULL);

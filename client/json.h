@@ -11,6 +11,7 @@
 #ifndef CAT_JSON_H
 #define CAT_JSON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -25,6 +26,7 @@ struct cat_json_opts {
 	uint64_t t0_ns;			/* timestamps are relative to this */
 	int64_t realtime_offset_ns;
 	struct cat_dwarf *dwarf;	/* locations; NULL: probe symbols only */
+	bool compact;			/* one slice per poll, no nested ones */
 };
 
 /*

@@ -23,6 +23,16 @@
  * Output is written through the real writer (rawfile.c), in 256 KiB
  * chunks per CPU, like catctl start's drain.
  *
+ * With -s current it plays selftests/rust/tokio_bench instead (a tokio
+ * current_thread runtime: T tasks x (P - 1) yield_now, all on the main
+ * thread), record for record as cat.ko traced it in the VM: the main
+ * thread spawns every task (tokio::spawn, OwnedTasks::bind), then each
+ * round polls every task once (raw::poll around its async fn body,
+ * Harness::complete inside the last one) and wakes them all after the
+ * round (yield_now defers its wake: wake_by_val outside any poll). This
+ * is the trace the benchmark converts against uftrace's recording of the
+ * same program.
+ *
  * Build and run (from client/, after "make libcatctl.a"):
  *   cc -O2 -I. -I../include -o tests/gen_trace tests/gen_trace.c \
  *	libcatctl.a -ldw -lelf -lyajl -liberty -lz
@@ -30,9 +40,11 @@
  *   tests/gen_trace -t 10 -p 5 -o small.cat   # a small one
  *   tests/gen_trace -b BIN -o real.cat        # BIN's real probe table,
  *					       # so locations resolve
+ *   tests/gen_trace -s current -b build/rust/release/tokio_bench -o b.cat
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +108,7 @@ static const struct cat_probe *pick(enum cat_probe_role role, int nth,
 }
 
 static void use_binary(const char *bin, struct cat_trace_meta *m,
-		       uint8_t *bid)
+		       uint8_t *bid, bool current)
 {
 	static struct cat_probe_table t;
 	char err[512], hex[129];
@@ -117,14 +129,15 @@ static void use_binary(const char *bin, struct cat_trace_meta *m,
 	use[P_BIND] = pick(CAT_ROLE_SPAWN, 0, CAT_PROBE_BOTH);
 	use[P_SPAWN_SITE] = pick(CAT_ROLE_SPAWN, 0, CAT_PROBE_ENTRY);
 	for (int i = P_RAW_POLL; i <= P_BIND; i++)
-		if (!use[i]) {
+		if (!use[i] && !(current && i == P_YIELD)) {
 			fprintf(stderr, "gen_trace: %s lacks a probe of kind %d\n",
 				bin, i);
 			exit(1);
 		}
 	/* spawn calls "from" the program's async fns */
 	site_main = BIAS + use[P_CLOSURE]->vaddr + 0x10;
-	site_task = BIAS + use[P_YIELD]->vaddr + 0x10;
+	if (use[P_YIELD])
+		site_task = BIAS + use[P_YIELD]->vaddr + 0x10;
 	m->binary = bin;
 	n = cat_build_id(bin, hex, sizeof(hex));
 	m->build_id_len = 0;
@@ -246,14 +259,68 @@ static unsigned long long off(unsigned int cpu, unsigned long long t,
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: gen_trace [-t tasks] [-p polls] [-w workers] [-l lost_every] [-b BINARY] -o FILE\n");
+	fprintf(stderr, "usage: gen_trace [-s multi|current] [-t tasks] [-p polls] [-w workers] [-l lost_every] [-b BINARY] -o FILE\n");
 	exit(2);
+}
+
+/*
+ * tokio_bench on a current_thread runtime: one thread, one CPU, T tasks
+ * polled round-robin P times each. Times are spaced like the VM trace's
+ * proportions (a poll of ~2.5 us, its body ~0.8 us of it).
+ */
+static unsigned long long gen_current(unsigned long tasks, unsigned long polls,
+				      unsigned long long t,
+				      unsigned long long *end)
+{
+	unsigned long long *ptr = calloc(tasks, sizeof(*ptr)), total = 0;
+	const unsigned int tid = TGID;
+
+	sw(0, t, 0, 0, tid, TGID, 0, 0, "swapper/0", "tokio_bench");
+	t += 500;
+	for (unsigned long i = 0; i < tasks; i++) {
+		ptr[i] = 0x7f0000100000ull + i * 0x90;
+		if (use[P_SPAWN_SITE])
+			entry(0, t, tid, P_SPAWN_SITE, 0, 0, site_main);
+		entry(0, t + 60, tid, P_BIND, 0, 0,
+		      use[P_SPAWN_SITE] ? BIAS + 0x47321 : site_main);
+		ret(0, t + 200, tid, P_BIND, ptr[i]);
+		t += 250;
+	}
+	for (unsigned long r = 0; r < polls; r++) {
+		bool last = r == polls - 1;
+
+		for (unsigned long i = 0; i < tasks; i++) {
+			entry(0, t, tid, P_RAW_POLL, ptr[i], 0, BIAS + 0x48100);
+			entry(0, t + 300, tid, P_CLOSURE, ptr[i] + 0x38,
+			      0x7ffff0001000ull, BIAS + 0x41234);
+			ret(0, t + 1100, tid, P_CLOSURE, !last);
+			if (last)
+				entry(0, t + 1800, tid, P_DEALLOC, ptr[i], 0,
+				      BIAS + 0x48200);
+			ret(0, t + 2500, tid, P_RAW_POLL, 0);
+			t += 2800;
+			total++;
+		}
+		if (last)
+			break;
+		for (unsigned long i = 0; i < tasks; i++) {
+			entry(0, t, tid, P_WAKE, ptr[i], 0, BIAS + 0x42400);
+			t += 250;
+		}
+		/* the timer tick preempts it now and then */
+		if (r % 50 == 49)
+			t = off(0, t, tid, CAT_TASK_RUNNING,
+				CAT_SWITCH_F_PREEMPT, 30000);
+	}
+	free(ptr);
+	*end = t;
+	return total;
 }
 
 int main(int argc, char **argv)
 {
 	unsigned long tasks = 1000, polls = 1000, workers = 4, lost_every = 0;
-	const char *out = NULL, *bin = NULL;
+	const char *out = NULL, *bin = NULL, *shape = "multi";
 	static uint8_t realbid[CAT_TRACE_BUILD_ID_MAX];
 	unsigned long long *clock, *ptr, *ready, t;
 	unsigned long *left, *queue, qh = 0, qt = 0, nq, spawned = 0;
@@ -263,8 +330,9 @@ int main(int argc, char **argv)
 	static const uint8_t bid[20] = { 0xca, 0x7f, 0x00, 0x0d };
 	int c, err;
 
-	while ((c = getopt(argc, argv, "t:p:w:l:o:b:")) != -1) {
+	while ((c = getopt(argc, argv, "s:t:p:w:l:o:b:")) != -1) {
 		switch (c) {
+		case 's': shape = optarg; break;
 		case 't': tasks = strtoul(optarg, NULL, 0); break;
 		case 'p': polls = strtoul(optarg, NULL, 0); break;
 		case 'w': workers = strtoul(optarg, NULL, 0); break;
@@ -276,6 +344,10 @@ int main(int argc, char **argv)
 	}
 	if (!out || !tasks || !polls || !workers || workers > MAX_WORKERS)
 		usage();
+	if (strcmp(shape, "multi") && strcmp(shape, "current"))
+		usage();
+	if (!strcmp(shape, "current"))
+		workers = 1;
 
 	meta.binary = "/usr/local/bin/bench";
 	meta.build_id = bid;
@@ -287,7 +359,7 @@ int main(int argc, char **argv)
 	for (int i = P_RAW_POLL; i <= P_SPAWN_SITE; i++)
 		use[i] = &probes[i - 1];
 	if (bin) {
-		use_binary(bin, &meta, realbid);
+		use_binary(bin, &meta, realbid, !strcmp(shape, "current"));
 		table.probes = tab;
 		table.n = ntab;
 	}
@@ -304,6 +376,12 @@ int main(int argc, char **argv)
 	ready = calloc(tasks, sizeof(*ready));
 	nq = tasks + 1;
 	queue = calloc(nq, sizeof(*queue));
+
+	if (!strcmp(shape, "current")) {
+		total = gen_current(tasks, polls, meta.start_ns + 1000, &t);
+		clock[0] = t;
+		goto finish;
+	}
 
 	/* main thread (on CPU 0) spawns the first half */
 	t = meta.start_ns + 1000;
@@ -393,6 +471,7 @@ int main(int argc, char **argv)
 			t = off(cpu, t, tid, CAT_TASK_INTERRUPTIBLE, 0, 20000);
 		clock[cw] = t;
 	}
+finish:
 	t = 0;
 	for (unsigned long i = 0; i < workers; i++) {
 		if (bufs[i].len)

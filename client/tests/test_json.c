@@ -404,6 +404,171 @@ TEST_F(conv, colours_are_stable)
 	unlink(json2);
 }
 
+/* A small trace gets full detail by default, and says so. */
+TEST_F(conv, auto_detail_is_full_for_a_short_trace)
+{
+	EXPECT_STREQ("full", gets(get(self->doc, "otherData"), "detail"));
+}
+
+/*
+ * The same trace in compact detail (what --detail auto picks for long
+ * traces): one slice per poll on its thread's lane, args only on the
+ * blocking one; one slice per task on the task lanes with its totals;
+ * spawn flows kept; nested slices, wake and migration flows left out.
+ */
+FIXTURE(compact) {
+	char *trace;
+	char json[256];
+	yajl_val doc;
+	yajl_val ev;
+};
+
+FIXTURE_SETUP(compact)
+{
+	/* auto with a limit of 4 polls: this 5-poll trace is "long" */
+	struct cat_convert_opts o = { .auto_max_polls = 4 };
+	struct cat_convert_summary sum;
+	char err[512];
+
+	self->trace = make_trace("c");
+	ASSERT_NE(NULL, self->trace);
+	snprintf(self->json, sizeof(self->json), "%s.json", self->trace);
+	ASSERT_EQ(0, cat_convert_file(self->trace, self->json, &o, &sum,
+				      err, sizeof(err))) TH_LOG("%s", err);
+	EXPECT_EQ(CAT_DETAIL_COMPACT, sum.detail);
+	EXPECT_EQ(5, sum.polls);
+	EXPECT_EQ(1, sum.blocking_polls);
+	self->doc = load(self->json);
+	ASSERT_NE(NULL, self->doc);
+	self->ev = get(self->doc, "traceEvents");
+	ASSERT_NE(NULL, self->ev);
+	ASSERT_TRUE(YAJL_IS_ARRAY(self->ev));
+}
+
+FIXTURE_TEARDOWN(compact)
+{
+	yajl_tree_free(self->doc);
+	unlink(self->json);
+	unlink(self->trace);
+	free(self->trace);
+}
+
+TEST_F(compact, one_slice_per_poll_on_its_thread)
+{
+	int polls[3] = { 0 }, with_args = 0, on_task_lanes = 0;
+
+	EXPECT_STREQ("compact", gets(get(self->doc, "otherData"), "detail"));
+	for (size_t i = 0; i < YAJL_GET_ARRAY(self->ev)->len; i++) {
+		yajl_val e = YAJL_GET_ARRAY(self->ev)->values[i], a;
+		const char *n = gets(e, "name");
+		const char *cat = gets(e, "cat");
+
+		if (!is(e, "X", NULL) || !n || strncmp(n, "task ", 5) ||
+		    (cat && strcmp(cat, "poll")))
+			continue;
+		if (geti(e, "pid") != TGID) {
+			on_task_lanes++;
+			continue;
+		}
+		ASSERT_TRUE(n[5] == '1' || n[5] == '2');
+		polls[n[5] - '0']++;
+		a = get(e, "args");
+		if (!a) {
+			EXPECT_EQ(NULL, get(e, "cname"));
+			continue;
+		}
+		/* A#2: slept 3 ms inside the poll */
+		with_args++;
+		EXPECT_STREQ("task 1", n);
+		EXPECT_STREQ("terrible", gets(e, "cname"));
+		EXPECT_TRUE(YAJL_IS_TRUE(get(a, "blocking")));
+		EXPECT_EQ(3000.0, getd(a, "off_cpu_us"));
+		EXPECT_EQ(3.0, getd(e, "ts"));
+		EXPECT_EQ(3000.4, getd(e, "dur"));
+		EXPECT_EQ(101, geti(e, "tid"));
+	}
+	EXPECT_EQ(2, polls[1]);
+	EXPECT_EQ(3, polls[2]);
+	EXPECT_EQ(1, with_args);
+	EXPECT_EQ(0, on_task_lanes);
+}
+
+TEST_F(compact, plain_poll_is_exact)
+{
+	int found = 0;
+
+	/* B#2 on thread 102: 3004000..3004500 ns after the start */
+	for (size_t i = 0; i < YAJL_GET_ARRAY(self->ev)->len; i++) {
+		yajl_val e = YAJL_GET_ARRAY(self->ev)->values[i];
+
+		if (is(e, "X", "task 2") && geti(e, "tid") == 102 &&
+		    getd(e, "ts") == 3004.0) {
+			found++;
+			EXPECT_EQ(0.5, getd(e, "dur"));
+			EXPECT_EQ(TGID, geti(e, "pid"));
+		}
+	}
+	EXPECT_EQ(1, found);
+}
+
+TEST_F(compact, task_lanes_hold_each_task_life)
+{
+	int tasks = 0;
+
+	for (size_t i = 0; i < YAJL_GET_ARRAY(self->ev)->len; i++) {
+		yajl_val e = YAJL_GET_ARRAY(self->ev)->values[i], a;
+		const char *cat = gets(e, "cat");
+
+		if (!is(e, "X", NULL) || !cat || strcmp(cat, "task"))
+			continue;
+		tasks++;
+		EXPECT_EQ(CAT_JSON_TASKS_PID(TGID), geti(e, "pid"));
+		a = get(e, "args");
+		ASSERT_NE(NULL, a);
+		EXPECT_NE(NULL, gets(a, "spawned_at"));
+		EXPECT_NE(NULL, gets(e, "cname"));
+		if (geti(a, "task") == 1) {
+			EXPECT_EQ(CAT_JSON_TASK_TID(1), geti(e, "tid"));
+			EXPECT_EQ(2, geti(a, "polls"));
+			EXPECT_EQ(1, geti(a, "blocking_polls"));
+			EXPECT_STREQ("freed", gets(a, "state"));
+			EXPECT_EQ(0.1, getd(e, "ts"));	/* spawned */
+			EXPECT_EQ(3000.0, getd(a, "off_cpu_us"));
+		} else {
+			EXPECT_EQ(2, geti(a, "task"));
+			EXPECT_EQ(3, geti(a, "polls"));
+			EXPECT_EQ(0, geti(a, "blocking_polls"));
+			EXPECT_STREQ("not freed", gets(a, "state"));
+		}
+	}
+	EXPECT_EQ(2, tasks);
+}
+
+TEST_F(compact, only_spawn_flows_no_nested_slices)
+{
+	int spawn_s = 0, spawn_f = 0, other_flows = 0, nested = 0;
+
+	for (size_t i = 0; i < YAJL_GET_ARRAY(self->ev)->len; i++) {
+		yajl_val e = YAJL_GET_ARRAY(self->ev)->values[i];
+		const char *cat = gets(e, "cat");
+
+		if (is(e, "s", "spawn"))
+			spawn_s++;
+		else if (is(e, "f", "spawn")) {
+			spawn_f++;
+			/* lands on the first poll, on its thread's lane */
+			EXPECT_EQ(TGID, geti(e, "pid"));
+		} else if (is(e, "s", NULL) || is(e, "f", NULL))
+			other_flows++;
+		if (cat && !strcmp(cat, "future"))
+			nested++;
+	}
+	EXPECT_EQ(2, spawn_s);
+	EXPECT_EQ(2, spawn_f);
+	EXPECT_EQ(0, other_flows);
+	EXPECT_EQ(0, nested);
+}
+
 /*
  * Every byte of a trace flipped: convert must either fail cleanly
  * (-EINVAL, message with an offset) or write JSON that parses.
@@ -411,6 +576,7 @@ TEST_F(conv, colours_are_stable)
 TEST(corrupted_traces_convert_cleanly)
 {
 	char *path = make_trace("fuzz"), bad[300], out[300], err[512];
+	struct cat_convert_opts o = { 0 };
 	unsigned char *b;
 	size_t len, ok = 0, rejected = 0;
 	FILE *f;
@@ -435,7 +601,9 @@ TEST(corrupted_traces_convert_cleanly)
 		fwrite(b, 1, len, f);
 		fclose(f);
 		b[i] ^= 0x5a;
-		ret = cat_convert_file(bad, out, NULL, NULL, err, sizeof(err));
+		/* odd bytes in compact detail: its polls bypass yajl */
+		o.detail = i % 2 ? CAT_DETAIL_COMPACT : CAT_DETAIL_AUTO;
+		ret = cat_convert_file(bad, out, &o, NULL, err, sizeof(err));
 		if (ret) {
 			EXPECT_EQ(-EINVAL, ret);
 			EXPECT_NE(NULL, strstr(err, "offset")) TH_LOG("%s", err);

@@ -163,6 +163,8 @@ def main():
             "peak_rss_kib": rss,
             "input": ok[0].get("input", ""),
         }
+        if "detail" in ok[0]:
+            res_host[tool]["detail"] = ok[0]["detail"]
     cv, ud = res_host.get("catctl_convert"), res_host.get("uftrace_dump")
     speedup = None
     if cv and ud and cv.get("polls_per_second") and ud.get("polls_per_second"):
@@ -232,9 +234,14 @@ def main():
     p("Host: conversion of a 1,000,000-poll trace to Trace-viewer JSON")
     p("%-30s %5s %10s %12s %11s %10s" % (
         "tool", "runs", "median s", "polls/s", "bytes/poll", "peak RSS"))
-    for tool, label in (("catctl_convert", "catctl convert"),
+    cf = res_host.get("catctl_convert_full")
+    for tool, label in (("catctl_convert", "catctl convert (%s)" %
+                         (cv or {}).get("detail", "?")),
+                        ("catctl_convert_full", "catctl convert --detail full"),
                         ("uftrace_dump", "uftrace dump --chrome")):
         r = res_host.get(tool)
+        if tool == "catctl_convert_full" and not r:
+            continue
         if not r or not r.get("runs"):
             p("%-30s %5s %10s" % (label, "0", "(failed: %s)" % (r or {}).get("error", "not run")))
             continue
@@ -251,6 +258,10 @@ def main():
     p("convert peak RSS (MiB)                     %8s   target < %d       %s" % (
         fmt(targets["convert_peak_rss_mib"]["value"], "%.1f"), TARGET_RSS_MIB,
         targets["convert_peak_rss_mib"]["verdict"]))
+    if cf and cf.get("runs") and ud and ud.get("polls_per_second"):
+        p("full detail vs uftrace (polls/s)           %8s   (informative: every poll on two"
+          % fmt(cf["polls_per_second"] / ud["polls_per_second"], "%.2fx"))
+        p("                                                      lanes with args, nested futures, flows)")
     if cv and cv.get("input"):
         p("catctl input: %s" % cv["input"])
     if ud and ud.get("input"):

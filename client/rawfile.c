@@ -10,10 +10,14 @@
  *
  * Reader: one cursor per CPU walks that CPU's chunks in file order through
  * a small pread() buffer, and cat_trace_next() merges the cursors by time
- * with a min-heap.
+ * with a min-heap of the other CPUs (the CPU of the last record stays out
+ * of it while its records keep coming first). Most records take a short
+ * inline path (cursor_peek_fast()); the rest, and every error and warning,
+ * go through cursor_peek().
  * Memory is O(CPUs), independent of the trace length; nothing is mmapped,
- * so peak RSS does not grow with the file either. Every length read from
- * the file is checked before use; errors name the byte offset.
+ * so peak RSS does not grow with the file either, and a file cut short
+ * while it is read is an error, not a SIGBUS. Every length read from the
+ * file is checked before use; errors name the byte offset.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -88,6 +92,7 @@ struct cat_file_trailer {
 #define REC_MAX			65535		/* header.size is a __u16 */
 #define CURSOR_BUF		(256 * 1024)	/* > 2 * REC_MAX */
 #define MAX_WARNINGS		32
+#define BLOCK_RING		64	/* see read_block() */
 
 /* ------------------------------------------------------------------ */
 /* Names                                                               */
@@ -460,6 +465,7 @@ struct cursor {
 	bool done;
 	bool cut;			/* current chunk ends at EOF */
 	uint64_t scan_off;		/* next block header to examine */
+	uint64_t scan_seq;		/* its number, 0: the first block */
 	uint64_t data_off;		/* file offset of buf[pos] */
 	uint64_t data_end;		/* end of the current chunk's records */
 	unsigned char *buf;
@@ -470,6 +476,19 @@ struct cursor {
 	bool warned_time, warned_cpu;
 };
 
+/* A block header read lately, see read_block(). */
+struct block_ref {
+	uint64_t seq, off;
+	struct cat_file_block blk;
+};
+
+/* A cursor in the merge heap, with its next record's key. */
+struct heap_ent {
+	uint64_t time;
+	uint32_t cpu;
+	struct cursor *cu;
+};
+
 struct cat_trace_reader {
 	int fd;
 	char *path;
@@ -478,9 +497,11 @@ struct cat_trace_reader {
 	uint64_t blocks_end;		/* trailer offset, or usable EOF */
 	struct cat_trace_info info;
 	struct cursor *cur;
-	struct cursor **heap;		/* cursors with a record, by time */
+	struct heap_ent *heap;		/* other CPUs' next records */
 	uint32_t nheap;
-	struct cursor *last;		/* returned the previous record */
+	struct cursor *top;		/* returned the previous record */
+	struct block_ref ring[BLOCK_RING];
+	uint64_t ring_next;		/* 1 + highest block number in it */
 	bool started;
 	char err[512];
 	bool failed;
@@ -810,13 +831,14 @@ static void reset_cursors(struct cat_trace_reader *r)
 		cu->done = false;
 		cu->cut = false;
 		cu->scan_off = r->blocks_off;
+		cu->scan_seq = 0;
 		cu->data_off = cu->data_end = 0;
 		cu->pos = cu->fill = 0;
 		cu->cur = NULL;
 		cu->last_time = 0;
 	}
 	r->nheap = 0;
-	r->last = NULL;
+	r->top = NULL;
 	r->started = false;
 	r->last_time = 0;
 }
@@ -922,6 +944,32 @@ fail_nomsg:
 }
 
 /* Move to this CPU's next chunk; false when there is none. */
+/*
+ * The block header at @off, the @seq-th block after the probe table.
+ * Cursors walk the same headers at about the same pace (chunks of all
+ * CPUs interleave), so the last BLOCK_RING headers read are kept: each
+ * is read once, not once per CPU.
+ */
+static int read_block(struct cat_trace_reader *r, uint64_t seq, uint64_t off,
+		      struct cat_file_block *blk)
+{
+	struct block_ref *b = &r->ring[seq % BLOCK_RING];
+
+	if (seq < r->ring_next && b->seq == seq && b->off == off) {
+		*blk = b->blk;
+		return 0;
+	}
+	if (rd_pread(r, blk, sizeof(*blk), off))
+		return -1;
+	if (seq >= r->ring_next) {
+		b->seq = seq;
+		b->off = off;
+		b->blk = *blk;
+		r->ring_next = seq + 1;
+	}
+	return 0;
+}
+
 static bool cursor_next_chunk(struct cat_trace_reader *r, struct cursor *cu)
 {
 	struct cat_file_block blk;
@@ -930,8 +978,9 @@ static bool cursor_next_chunk(struct cat_trace_reader *r, struct cursor *cu)
 		uint64_t off = cu->scan_off;
 
 		if (r->blocks_end - off < sizeof(blk) ||
-		    rd_pread(r, &blk, sizeof(blk), off))
+		    read_block(r, cu->scan_seq, off, &blk))
 			return false;
+		cu->scan_seq++;
 		/* scan_blocks() validated magic, cpu and length alignment. */
 		if (blk.len > r->fsize - off - sizeof(blk)) {
 			cu->cut = true;
@@ -1005,6 +1054,8 @@ static int cursor_peek(struct cat_trace_reader *r, struct cursor *cu)
 			if (cu->cut) {
 				rd_warn(r, off, "partial record at the end of the file (truncated)");
 				cu->data_off = cu->data_end;
+				/* nothing left for cursor_peek_fast() */
+				cu->pos = cu->fill;
 				continue;
 			}
 			rd_error(r, off, "%" PRIu64 " stray bytes at the end of a chunk",
@@ -1032,6 +1083,8 @@ static int cursor_peek(struct cat_trace_reader *r, struct cursor *cu)
 			if (cu->cut) {
 				rd_warn(r, off, "partial record at the end of the file (truncated)");
 				cu->data_off = cu->data_end;
+				/* nothing left for cursor_peek_fast() */
+				cu->pos = cu->fill;
 				continue;
 			}
 			rd_error(r, off + 2, "record size %u overruns its chunk (%" PRIu64 " bytes left)",
@@ -1078,46 +1131,125 @@ static int cursor_peek(struct cat_trace_reader *r, struct cursor *cu)
 	return 0;
 }
 
-/* Cursor order: time, then CPU (a CPU's own records keep file order). */
-static bool cur_less(const struct cursor *a, const struct cursor *b)
+/*
+ * The common case of cursor_peek(): the whole next record is already in
+ * the buffer, has a known type, is well formed and raises no warning.
+ * It checks exactly what cursor_peek() checks; anything else (a refill,
+ * the next chunk, an error, a first warning, a newer record type) returns
+ * false and takes cursor_peek(), which starts over from the same state
+ * and words every message and offset as before. Most records take only
+ * this path: it is where reading spends its time.
+ */
+static inline bool cursor_peek_fast(struct cursor *cu)
 {
-	return a->cur->time_ns < b->cur->time_ns ||
-	       (a->cur->time_ns == b->cur->time_ns && a->cpu < b->cpu);
+	const struct cat_rec_header *h;
+	size_t have = cu->fill - cu->pos;	/* never past the chunk end */
+	unsigned int type, size;
+
+	if (have < sizeof(*h))
+		return false;
+	h = (const void *)(cu->buf + cu->pos);
+	type = h->type;
+	size = h->size;
+	if (type - 1u >= CAT_REC_TYPE_MAX - 1u || (size & 7) ||
+	    size < sizeof(*h) || size < min_size[type] || size > have)
+		return false;
+	if (type == CAT_REC_PROBE_ENTRY) {
+		const struct cat_rec_probe_entry *e = (const void *)h;
+
+		if (e->nargs > CAT_MAX_ARGS ||
+		    size != sizeof(*e) + 8u * e->nargs)
+			return false;
+	}
+	if ((h->cpu != cu->cpu && !cu->warned_cpu) ||
+	    (h->time_ns < cu->last_time && !cu->warned_time))
+		return false;
+	cu->last_time = h->time_ns;
+	cu->cur_off = cu->data_off;
+	cu->pos += size;
+	cu->data_off += size;
+	cu->cur = h;
+	return true;
+}
+
+/*
+ * Merge order: time, then CPU (a CPU's own records keep file order). Heap
+ * entries carry their cursor's key, so that comparisons do not chase the
+ * cursor and record pointers.
+ */
+static inline bool key_less(uint64_t time, uint32_t cpu,
+			    const struct heap_ent *b)
+{
+	return time < b->time || (time == b->time && cpu < b->cpu);
+}
+
+static inline bool ent_less(const struct heap_ent *a, const struct heap_ent *b)
+{
+	return key_less(a->time, a->cpu, b);
 }
 
 static void heap_push(struct cat_trace_reader *r, struct cursor *cu)
 {
+	struct heap_ent e = { cu->cur->time_ns, cu->cpu, cu };
 	uint32_t i = r->nheap++;
 
-	while (i && cur_less(cu, r->heap[(i - 1) / 2])) {
+	while (i && key_less(e.time, e.cpu, &r->heap[(i - 1) / 2])) {
 		r->heap[i] = r->heap[(i - 1) / 2];
 		i = (i - 1) / 2;
 	}
-	r->heap[i] = cu;
+	r->heap[i] = e;
+}
+
+/*
+ * Put @cu (next record at @time) at the root and sift it down; returns
+ * the cursor of the old root. Scalars, not a struct, as arguments: the
+ * struct went through the stack and stalled on store forwarding.
+ */
+static inline struct cursor *heap_replace_top(struct cat_trace_reader *r,
+					      uint64_t time, uint32_t cpu,
+					      struct cursor *cu)
+{
+	struct heap_ent *heap = r->heap;
+	struct cursor *top = heap[0].cu;
+	uint32_t i = 0, c, n = r->nheap;
+
+	while ((c = 2 * i + 1) < n) {
+		if (c + 1 < n && ent_less(&heap[c + 1], &heap[c]))
+			c++;
+		/* stop unless the child comes before (time, cpu) */
+		if (!(heap[c].time < time ||
+		      (heap[c].time == time && heap[c].cpu < cpu)))
+			break;
+		heap[i] = heap[c];
+		i = c;
+	}
+	heap[i].time = time;
+	heap[i].cpu = cpu;
+	heap[i].cu = cu;
+	return top;
 }
 
 static struct cursor *heap_pop(struct cat_trace_reader *r)
 {
-	struct cursor *top = r->heap[0], *last = r->heap[--r->nheap];
-	uint32_t i = 0, c;
+	struct cursor *top = r->heap[0].cu;
 
-	while ((c = 2 * i + 1) < r->nheap) {
-		if (c + 1 < r->nheap && cur_less(r->heap[c + 1], r->heap[c]))
-			c++;
-		if (!cur_less(r->heap[c], last))
-			break;
-		r->heap[i] = r->heap[c];
-		i = c;
+	if (--r->nheap) {
+		struct heap_ent last = r->heap[r->nheap];
+
+		heap_replace_top(r, last.time, last.cpu, last.cu);
 	}
-	if (r->nheap)
-		r->heap[i] = last;
 	return top;
 }
 
 /*
- * A min-heap of the CPUs that have a record peeked: O(log CPUs) per
- * record. The record returned last stays valid in its cursor's buffer
- * until that cursor is peeked again, at the next call.
+ * The cursor of the record returned last (r->top) is kept out of the
+ * min-heap of the other CPUs' next records: when its next record still
+ * comes first - the usual case, a CPU's records come in runs - it is
+ * returned after one comparison, without touching the heap; otherwise it
+ * trades places with the heap's root (one sift-down). The order is the
+ * same as popping every record from one heap of all cursors. The record
+ * returned last stays valid in its cursor's buffer until that cursor is
+ * peeked again, at the next call.
  */
 int cat_trace_next(struct cat_trace_reader *r,
 		   const struct cat_rec_header **rec)
@@ -1126,7 +1258,19 @@ int cat_trace_next(struct cat_trace_reader *r,
 
 	if (!r || r->failed)
 		return -1;
-	if (!r->started) {
+	cu = r->top;
+	if (cu) {
+		cu->cur = NULL;
+		if (!cursor_peek_fast(cu) && cursor_peek(r, cu))
+			return -1;
+		if (!cu->cur) {
+			cu = r->nheap ? heap_pop(r) : NULL;
+		} else if (r->nheap &&
+			   !key_less(cu->cur->time_ns, cu->cpu, &r->heap[0])) {
+			cu = heap_replace_top(r, cu->cur->time_ns, cu->cpu, cu);
+		}
+		r->top = cu;
+	} else if (!r->started) {
 		r->started = true;
 		for (uint32_t c = 0; c < r->info.ncpus; c++) {
 			cu = &r->cur[c];
@@ -1135,25 +1279,16 @@ int cat_trace_next(struct cat_trace_reader *r,
 			if (cu->cur)
 				heap_push(r, cu);
 		}
-	} else if (r->last) {
-		cu = r->last;
-		r->last = NULL;
-		cu->cur = NULL;
-		if (cursor_peek(r, cu))
-			return -1;
-		if (cu->cur)
-			heap_push(r, cu);
+		r->top = cu = r->nheap ? heap_pop(r) : NULL;
 	}
-	if (!r->nheap) {
+	if (!cu) {
 		if (!r->info.has_trailer && r->last_time > r->info.end_ns)
 			r->info.end_ns = r->last_time;
 		return 0;
 	}
-	cu = heap_pop(r);
 	*rec = cu->cur;
 	if (cu->cur->time_ns > r->last_time)
 		r->last_time = cu->cur->time_ns;
-	r->last = cu;
 	return 1;
 }
 

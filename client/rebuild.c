@@ -32,28 +32,9 @@
 /* u64 map                                                             */
 /* ------------------------------------------------------------------ */
 
-static size_t map_home(const struct cat_map *m, uint64_t key)
-{
-	key ^= key >> 29;
-	key *= 0x9e3779b97f4a7c15ull;
-	return (key >> 17) & (m->cap - 1);
-}
-
 void cat_map_init(struct cat_map *m)
 {
 	memset(m, 0, sizeof(*m));
-}
-
-void *cat_map_get(const struct cat_map *m, uint64_t key)
-{
-	size_t i;
-
-	if (!m->n)
-		return NULL;
-	for (i = map_home(m, key); m->vals[i]; i = (i + 1) & (m->cap - 1))
-		if (m->keys[i] == key)
-			return m->vals[i];
-	return NULL;
 }
 
 static int map_grow(struct cat_map *m)
@@ -87,7 +68,7 @@ int cat_map_put(struct cat_map *m, uint64_t key, void *val)
 		return -EINVAL;
 	if ((m->n + 1) * 4 > m->cap * 3 && map_grow(m))
 		return -ENOMEM;
-	for (i = map_home(m, key); m->vals[i]; i = (i + 1) & (m->cap - 1))
+	for (i = cat_map_home(m, key); m->vals[i]; i = (i + 1) & (m->cap - 1))
 		if (m->keys[i] == key) {
 			m->vals[i] = val;
 			return 0;
@@ -105,7 +86,7 @@ void *cat_map_del(struct cat_map *m, uint64_t key)
 
 	if (!m->n)
 		return NULL;
-	for (i = map_home(m, key); m->vals[i]; i = (i + 1) & mask)
+	for (i = cat_map_home(m, key); m->vals[i]; i = (i + 1) & mask)
 		if (m->keys[i] == key)
 			break;
 	if (!m->vals[i])
@@ -115,7 +96,7 @@ void *cat_map_del(struct cat_map *m, uint64_t key)
 	m->n--;
 	/* Backward-shift the run after i so lookups never stop early. */
 	for (j = (i + 1) & mask; m->vals[j]; j = (j + 1) & mask) {
-		k = map_home(m, m->keys[j]);
+		k = cat_map_home(m, m->keys[j]);
 		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
 			m->keys[i] = m->keys[j];
 			m->vals[i] = m->vals[j];
@@ -216,6 +197,7 @@ struct frame {
 	bool is_poll;
 	bool blocking_pool;
 	bool hosts_tasks;
+	unsigned int outer_poll;	/* rb_thread.poll_top below it */
 	uint32_t seq;
 	uint64_t offcpu_ns, offcpu_vol_ns;
 	uint64_t future_vaddr;
@@ -232,6 +214,11 @@ struct rb_thread {
 	struct cat_rb_thread pub;
 	struct frame *frames;
 	unsigned int depth, cap;
+	/*
+	 * 1 + index of the innermost is_poll frame, 0 if none: asked for
+	 * several times per record, so kept rather than searched for.
+	 */
+	unsigned int poll_top;
 	unsigned int overflow;		/* entries beyond MAX_DEPTH */
 	bool off;
 	bool exited;
@@ -252,12 +239,21 @@ struct cat_rebuild {
 	struct cat_rebuild_opts opts;
 	struct cat_rb_sink sink;
 	struct cat_map probes;		/* id -> const struct cat_probe * */
+	/*
+	 * The same, as an array indexed by id when the ids are dense enough
+	 * (catctl numbers probes from 0): one load per record instead of a
+	 * hash lookup. NULL: use the map.
+	 */
+	const struct cat_probe **probe_by_id;
+	uint32_t nprobe_ids;
 	struct cat_map threads;		/* tid -> struct rb_thread */
+	struct rb_thread *last_thread;	/* of the last probe record */
 	struct cat_map tasks;		/* task pointer -> struct cat_rb_task */
 	struct cat_map ended;		/* pointers of ended instances: a
 					 * wake there is not a new task */
 	uint32_t tgids[MAX_TGIDS];
 	unsigned int ntgids;
+	uint32_t last_tgid;		/* passed to add_tgid() last */
 	uint64_t next_task_id;
 	uint64_t bias;
 	bool bias_known;
@@ -315,10 +311,10 @@ static void add_tgid(struct cat_rebuild *rb, uint32_t tgid)
 		rb->tgids[rb->ntgids++] = tgid;
 }
 
-static struct rb_thread *get_thread(struct cat_rebuild *rb, uint32_t tid,
-				    uint32_t tgid, const char *comm)
+static struct rb_thread *get_thread_slow(struct cat_rebuild *rb,
+					 struct rb_thread *t, uint32_t tid,
+					 uint32_t tgid, const char *comm)
 {
-	struct rb_thread *t = cat_map_get(&rb->threads, tid);
 	bool announce = false;
 
 	if (!t) {
@@ -347,18 +343,48 @@ static struct rb_thread *get_thread(struct cat_rebuild *rb, uint32_t tid,
 	return t;
 }
 
+/* Probe records (no @comm) of known threads: inline, one lookup. */
+static inline struct rb_thread *get_thread(struct cat_rebuild *rb,
+					   uint32_t tid, uint32_t tgid,
+					   const char *comm)
+{
+	struct rb_thread *t = rb->last_thread;
+
+	/* a CPU's records come in runs of one thread: skip the hash */
+	if (!t || t->pub.tid != tid)
+		t = cat_map_get(&rb->threads, tid);
+	if (t && !comm) {
+		rb->last_thread = t;
+		return t;
+	}
+	return get_thread_slow(rb, t, tid, tgid, comm);
+}
+
+/*
+ * A task instance and the storage of its held poll, in one allocation:
+ * every poll writes the held poll, and a separate block would be one more
+ * cache miss per poll. k->held points into it and is never freed alone.
+ */
+struct rb_task {
+	struct cat_rb_task pub;
+	struct cat_rb_poll held;
+};
+
 static struct cat_rb_task *get_task(struct cat_rebuild *rb, uint64_t ptr)
 {
 	struct cat_rb_task *k = cat_map_get(&rb->tasks, ptr);
+	struct rb_task *x;
 
 	if (k)
 		return k;
 	cat_map_del(&rb->ended, ptr);	/* polled or spawned: a new instance */
-	k = calloc(1, sizeof(*k));
-	if (!k || cat_map_put(&rb->tasks, ptr, k)) {
-		free(k);
+	x = calloc(1, sizeof(*x));
+	if (!x || cat_map_put(&rb->tasks, ptr, &x->pub)) {
+		free(x);
 		return NULL;
 	}
+	k = &x->pub;
+	k->held = &x->held;
 	k->id = ++rb->next_task_id;
 	k->ptr = ptr;
 	k->first_seen_ns = rb->now;
@@ -392,16 +418,13 @@ static void release_task(struct cat_rebuild *rb, struct cat_rb_task *k,
 		return;		/* freed when its last poll frame closes */
 	if (rb->sink.task_end)
 		rb->sink.task_end(rb->sink.ctx, k);
-	free(k->held);
-	free(k);
+	free(k);	/* and its held poll, see struct rb_task */
 }
 
+/* The innermost open task poll frame of @t, or NULL. */
 static struct frame *enclosing_poll(struct rb_thread *t)
 {
-	for (unsigned int i = t->depth; i-- > 0;)
-		if (t->frames[i].is_poll)
-			return &t->frames[i];
-	return NULL;
+	return t->poll_top ? &t->frames[t->poll_top - 1] : NULL;
 }
 
 static const struct cat_rb_task *enclosing_task(struct rb_thread *t)
@@ -567,43 +590,27 @@ static void close_top(struct cat_rebuild *rb, struct rb_thread *t,
 
 	if (f->is_poll) {
 		struct cat_rb_task *k = f->task;
-		struct cat_rb_poll p = {
-			.task = k, .probe = f->probe,
-			.tid = t->pub.tid, .tgid = t->pub.tgid, .cpu = t->cpu,
-			.seq = f->seq, .depth = depth,
-			.start_ns = f->start_ns, .end_ns = end,
-			.cut = cut,
-			.offcpu_ns = f->offcpu_ns,
-			.offcpu_vol_ns = f->offcpu_vol_ns,
-			.blocking_pool = f->blocking_pool || k->spawn_blocking,
-			.hosts_tasks = f->hosts_tasks,
-			.future_vaddr = f->future_vaddr,
-			.future_probe = f->future_probe,
-			.wake_ns = f->wake_ns, .wake_tid = f->wake_tid,
-			.wake_in_frame = f->wake_in_frame,
-			.wake_self = f->wake_self,
-			.prev_start_ns = f->prev_start_ns,
-			.prev_end_ns = f->prev_end_ns,
-			.prev_tid = f->prev_tid,
-		};
+		struct cat_rb_poll *p, tmp;
 		uint64_t dur = end - f->start_ns;
+		unsigned int blocking = 0;
+		bool pool = f->blocking_pool || k->spawn_blocking;
 
 		if (f->offcpu_vol_ns > rb->opts.block_offcpu_ns)
-			p.blocking |= CAT_BLOCK_OFFCPU;
+			blocking |= CAT_BLOCK_OFFCPU;
 		if (dur > rb->opts.long_poll_ns)
-			p.blocking |= CAT_BLOCK_LONG;
+			blocking |= CAT_BLOCK_LONG;
 		/*
 		 * spawn_blocking work is meant to block, and a worker loop
 		 * parks between the polls it runs: neither is a finding.
 		 */
-		if (p.blocking_pool || p.hosts_tasks)
-			p.blocking = 0;
+		if (pool || f->hosts_tasks)
+			blocking = 0;
 		k->open_polls--;
 		k->busy_ns += dur - (f->offcpu_ns < dur ? f->offcpu_ns : dur);
 		k->offcpu_ns += f->offcpu_ns;
 		if (dur > k->longest_poll_ns)
 			k->longest_poll_ns = dur;
-		if (p.blocking)
+		if (blocking)
 			k->nblocking++;
 		if (!k->future_vaddr)
 			k->future_vaddr = f->future_vaddr;
@@ -614,24 +621,55 @@ static void close_top(struct cat_rebuild *rb, struct rb_thread *t,
 		if (cut == CAT_CUT_END)
 			k->state = CAT_TASK_POLLING;
 
+		/*
+		 * The poll usually becomes the task's held poll: written in
+		 * place (after the previous one is out), not built and copied.
+		 */
+		p = &tmp;
+		if (cut == CAT_CUT_NONE && !k->dead) {
+			flush_held(rb, k, CAT_POLL_PENDING);
+			p = k->held;
+		}
+		/*
+		 * Every field, one by one: a compound literal is compiled to
+		 * a zeroing "rep stos" first, a third of this function.
+		 */
+		p->task = k;
+		p->probe = f->probe;
+		p->tid = t->pub.tid;
+		p->tgid = t->pub.tgid;
+		p->cpu = t->cpu;
+		p->seq = f->seq;
+		p->depth = depth;
+		p->start_ns = f->start_ns;
+		p->end_ns = end;
+		p->result = CAT_POLL_UNKNOWN;
+		p->cut = cut;
+		p->offcpu_ns = f->offcpu_ns;
+		p->offcpu_vol_ns = f->offcpu_vol_ns;
+		p->blocking = blocking;
+		p->blocking_pool = pool;
+		p->hosts_tasks = f->hosts_tasks;
+		p->future_vaddr = f->future_vaddr;
+		p->future_probe = f->future_probe;
+		p->wake_ns = f->wake_ns;
+		p->wake_tid = f->wake_tid;
+		p->wake_in_frame = f->wake_in_frame;
+		p->wake_self = f->wake_self;
+		p->prev_start_ns = f->prev_start_ns;
+		p->prev_end_ns = f->prev_end_ns;
+		p->prev_tid = f->prev_tid;
 		if (cut != CAT_CUT_NONE) {
-			p.result = CAT_POLL_UNKNOWN;
-			emit_poll(rb, &p);
+			p->result = CAT_POLL_UNKNOWN;
+			emit_poll(rb, p);
 		} else if (k->dead) {
 			/* freed inside its own poll: that poll completed it */
-			p.result = CAT_POLL_READY;
-			emit_poll(rb, &p);
+			p->result = CAT_POLL_READY;
+			emit_poll(rb, p);
 		} else {
-			flush_held(rb, k, CAT_POLL_PENDING);
-			if (!k->held)
-				k->held = malloc(sizeof(p));
-			if (k->held) {
-				memcpy(k->held, &p, sizeof(p));
-				k->held_valid = true;
-			} else {
-				emit_poll(rb, &p);
-			}
+			k->held_valid = true;
 		}
+		t->poll_top = f->outer_poll;
 		t->depth--;
 		if (k->dead && !k->open_polls)
 			release_task(rb, k, CAT_POLL_READY);
@@ -720,7 +758,12 @@ static void emit_instant(struct cat_rebuild *rb, struct rb_thread *t,
 
 static const struct cat_probe *probe_of(struct cat_rebuild *rb, uint32_t id)
 {
-	const struct cat_probe *p = cat_map_get(&rb->probes, id);
+	const struct cat_probe *p;
+
+	if (rb->probe_by_id)
+		p = id < rb->nprobe_ids ? rb->probe_by_id[id] : NULL;
+	else
+		p = cat_map_get(&rb->probes, id);
 
 	if (!p) {
 		rb->stats.unknown_probes++;
@@ -838,13 +881,20 @@ push:
 	}
 	pf = enclosing_poll(t);
 	f = &t->frames[t->depth++];
-	memset(f, 0, sizeof(*f));
+	/*
+	 * Only the fields every frame uses are set here; the task poll
+	 * fields are set below for poll frames alone and never read for
+	 * others (a memset of the whole frame was a third of the time spent
+	 * per entry record).
+	 */
 	f->probe = p;
 	f->probe_id = e->probe_id;
 	f->nargs = e->nargs;
+	f->is_poll = false;
 	f->start_ns = e->h.time_ns;
 	f->ret_addr = (e->h.flags & CAT_ENTRY_F_RA_FAULT) ? 0 : e->ret_addr;
-	memcpy(f->args, e->args, e->nargs * sizeof(e->args[0]));
+	for (unsigned int i = 0; i < e->nargs; i++)
+		f->args[i] = e->args[i];
 
 	if (p->role == CAT_ROLE_TASK_POLL && !(pf && pf->task->ptr == arg0)) {
 		/* the outermost poll of this task: a poll of an instance */
@@ -860,8 +910,23 @@ push:
 			adopt_orphan_site(rb, k);
 		flush_held(rb, k, CAT_POLL_PENDING);
 		f->is_poll = true;
+		f->outer_poll = t->poll_top;
+		t->poll_top = t->depth;	/* this frame's index + 1 */
 		f->task = k;
+		f->blocking_pool = false;
+		f->hosts_tasks = false;
 		f->seq = ++k->npolls;
+		f->offcpu_ns = 0;
+		f->offcpu_vol_ns = 0;
+		f->future_vaddr = 0;
+		f->future_probe = NULL;
+		f->wake_ns = 0;
+		f->wake_tid = 0;
+		f->wake_in_frame = false;
+		f->wake_self = false;
+		f->prev_start_ns = 0;
+		f->prev_end_ns = 0;
+		f->prev_tid = 0;
 		k->open_polls++;
 		if (k->wake_pending) {
 			k->wake_pending = false;
@@ -938,6 +1003,8 @@ static void on_switch(struct cat_rebuild *rb,
 			/* its final switch: forget the thread */
 			close_all(rb, t, s->h.time_ns, CAT_CUT_EXIT);
 			cat_map_del(&rb->threads, s->prev_tid);
+			if (rb->last_thread == t)
+				rb->last_thread = NULL;
 			free(t->frames);
 			free(t);
 		} else if ((t = get_thread(rb, s->prev_tid, s->prev_tgid,
@@ -1028,22 +1095,31 @@ static void on_lifecycle(struct cat_rebuild *rb, const struct cat_rec_header *h)
 
 int cat_rebuild_record(struct cat_rebuild *rb, const struct cat_rec_header *h)
 {
+	unsigned int type = h->type;
+
 	rb->stats.records++;
 	if (h->time_ns > rb->now)
 		rb->now = h->time_ns;
-	if (h->type != CAT_REC_SCHED_SWITCH && h->type != CAT_REC_LOST)
+	/* add_tgid() is a no-op for the tgid it saw last: skip its search */
+	if (type != CAT_REC_SCHED_SWITCH && type != CAT_REC_LOST &&
+	    h->tgid != rb->last_tgid) {
 		add_tgid(rb, h->tgid);
+		rb->last_tgid = h->tgid;
+	}
 
-	switch (h->type) {
-	case CAT_REC_PROBE_ENTRY:
+	/* probe records first, without a jump table: most records */
+	if (type == CAT_REC_PROBE_ENTRY) {
 		if (h->size < sizeof(struct cat_rec_probe_entry) ||
 		    ((const struct cat_rec_probe_entry *)h)->nargs > CAT_MAX_ARGS)
 			return 0;
 		return on_entry(rb, (const void *)h);
-	case CAT_REC_PROBE_RETURN:
+	}
+	if (type == CAT_REC_PROBE_RETURN) {
 		if (h->size >= sizeof(struct cat_rec_probe_return))
 			on_return(rb, (const void *)h);
 		return 0;
+	}
+	switch (type) {
 	case CAT_REC_SCHED_SWITCH:
 		if (h->size >= sizeof(struct cat_rec_sched_switch))
 			on_switch(rb, (const void *)h);
@@ -1067,6 +1143,7 @@ struct cat_rebuild *cat_rebuild_new(const struct cat_probe_table *probes,
 				    const struct cat_rb_sink *sink)
 {
 	struct cat_rebuild *rb = calloc(1, sizeof(*rb));
+	uint32_t max_id = 0;
 
 	if (!rb)
 		return NULL;
@@ -1080,12 +1157,25 @@ struct cat_rebuild *cat_rebuild_new(const struct cat_probe_table *probes,
 	rb->unknown.symbol = "(unknown probe)";
 	rb->unknown.mangled = "";
 	rb->unknown.why = "";
-	for (size_t i = 0; probes && i < probes->n; i++)
+	for (size_t i = 0; probes && i < probes->n; i++) {
 		if (cat_map_put(&rb->probes, probes->probes[i].id,
 				(void *)&probes->probes[i])) {
 			cat_rebuild_free(rb);
 			return NULL;
 		}
+		if (probes->probes[i].id >= max_id)
+			max_id = probes->probes[i].id;
+	}
+	/* a sparse table (ids from a file, any u32) stays in the map only */
+	if (probes && probes->n && max_id < 4 * probes->n + 256) {
+		rb->nprobe_ids = max_id + 1;
+		rb->probe_by_id = calloc(rb->nprobe_ids,
+					 sizeof(*rb->probe_by_id));
+		/* in table order, so that a repeated id ends as in the map */
+		for (size_t i = 0; rb->probe_by_id && i < probes->n; i++)
+			rb->probe_by_id[probes->probes[i].id] =
+				&probes->probes[i];
+	}
 	return rb;
 }
 
@@ -1157,10 +1247,7 @@ static void free_thread(void *p)
 
 static void free_task(void *p)
 {
-	struct cat_rb_task *k = p;
-
-	free(k->held);
-	free(k);
+	free(p);	/* a struct rb_task */
 }
 
 void cat_rebuild_free(struct cat_rebuild *rb)
@@ -1175,13 +1262,18 @@ void cat_rebuild_free(struct cat_rebuild *rb)
 		struct rb_thread *t = rb->threads.vals[i];
 
 		for (unsigned int d = 0; t && d < t->depth; d++) {
-			struct cat_rb_task *k = t->frames[d].task;
+			struct cat_rb_task *k;
 
-			if (t->frames[d].is_poll && k->dead && !--k->open_polls)
+			/* .task is only set in poll frames */
+			if (!t->frames[d].is_poll)
+				continue;
+			k = t->frames[d].task;
+			if (k->dead && !--k->open_polls)
 				free_task(k);
 		}
 	}
 	cat_map_free(&rb->probes, NULL);
+	free(rb->probe_by_id);
 	cat_map_free(&rb->threads, free_thread);
 	cat_map_free(&rb->tasks, free_task);
 	cat_map_free(&rb->ended, NULL);

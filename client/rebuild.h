@@ -34,10 +34,37 @@ struct cat_map {
 };
 
 void cat_map_init(struct cat_map *m);
-void *cat_map_get(const struct cat_map *m, uint64_t key);
 int cat_map_put(struct cat_map *m, uint64_t key, void *val);	/* 0/-ENOMEM */
 void *cat_map_del(struct cat_map *m, uint64_t key);
 void cat_map_free(struct cat_map *m, void (*free_val)(void *));
+
+/*
+ * The home slot of @key. Iteration order over keys/vals depends on it and
+ * json.c names thread lanes in that order: changing the hash changes the
+ * output.
+ */
+static inline size_t cat_map_home(const struct cat_map *m, uint64_t key)
+{
+	key ^= key >> 29;
+	key *= 0x9e3779b97f4a7c15ull;
+	return (key >> 17) & (m->cap - 1);
+}
+
+/*
+ * Lookups are inline: the rebuild and the JSON writer do several per
+ * record, and the call cost more than the probe itself.
+ */
+static inline void *cat_map_get(const struct cat_map *m, uint64_t key)
+{
+	size_t i, mask = m->cap - 1;
+
+	if (!m->n)
+		return NULL;
+	for (i = cat_map_home(m, key); m->vals[i]; i = (i + 1) & mask)
+		if (m->keys[i] == key)
+			return m->vals[i];
+	return NULL;
+}
 
 /* ---------------------------------------------------------------------- *
  * Off-CPU states, from a sched_switch's prev_state and flags.

@@ -155,7 +155,7 @@ TEST_F(control, good_commands)
 	ASSERT_EQ(0, cat_stats_read_checked(&s->st, s->err, sizeof(s->err))) TH_LOG("%s", s->err);
 	EXPECT_STREQ("idle", s->st.state);
 	EXPECT_STREQ("record", s->st.mode);
-	EXPECT_EQ(2, s->st.probes);
+	EXPECT_EQ(4, s->st.probes);	/* 1, 3, 4 and 5 */
 	EXPECT_EQ(8192, s->st.subbuf_size);
 	EXPECT_EQ(4, s->st.n_subbufs);
 	EXPECT_EQ(CAT_ABI_VERSION, s->st.version);

@@ -119,8 +119,10 @@ static void print_record(struct cat_trace_reader *r, struct cat_map *threads,
 			printf(" task=%#llx", (unsigned long long)e->args[0]);
 		else if (e->nargs)
 			printf(" self=%#llx", (unsigned long long)e->args[0]);
-		printf(" depth=%u ra=%#llx", d,
-		       (unsigned long long)e->ret_addr);
+		printf(" depth=%u", d);
+		if (h->flags & CAT_ENTRY_F_RET_ADDR)
+			printf(" ra=%#llx",
+			       (unsigned long long)cat_entry_ret_addr(e));
 		for (unsigned int i = 1; i < e->nargs; i++)
 			printf(" arg%u=%#llx", i, (unsigned long long)e->args[i]);
 		if (h->flags & CAT_ENTRY_F_NO_RETURN)
@@ -128,7 +130,7 @@ static void print_record(struct cat_trace_reader *r, struct cat_map *threads,
 		if (h->flags & CAT_ENTRY_F_RA_FAULT)
 			printf(" [ra-fault]");
 		if (t && !(h->flags & CAT_ENTRY_F_NO_RETURN) &&
-		    (!p || p->mode != CAT_PROBE_ENTRY)) {
+		    (!p || (p->mode & CAT_PROBE_RETURN))) {
 			if (t->depth < 64) {
 				t->ids[t->depth] = e->probe_id;
 				t->task[t->depth] = e->nargs ? e->args[0] : 0;

@@ -19,6 +19,8 @@ enum cat_probe_mode {
 	CAT_PROBE_ENTRY		= CAT_PROBE_MODE_ENTRY,
 	CAT_PROBE_RETURN	= CAT_PROBE_MODE_RETURN,
 	CAT_PROBE_BOTH		= CAT_PROBE_MODE_BOTH,
+	/* flag: entry records carry the caller's return address */
+	CAT_PROBE_RET_ADDR	= CAT_PROBE_MODE_RET_ADDR,
 };
 
 /* What the runtime does in the probed function (its "role"). */

@@ -563,6 +563,12 @@ static int add_probe(struct builder *b, const struct cat_sym *s,
 	p = &b->t->probes[b->t->n];
 	memset(p, 0, sizeof(*p));
 	p->id = (uint32_t)b->t->n;
+	/*
+	 * The spawn site is the return address of a spawn call: only those
+	 * probes pay for reading the user stack (rebuild.c uses no other).
+	 */
+	if (role == CAT_ROLE_SPAWN || role == CAT_ROLE_SPAWN_BLOCKING)
+		mode |= CAT_PROBE_RET_ADDR;
 	p->mode = mode;
 	p->nargs = nargs;
 	p->role = role;

@@ -655,7 +655,7 @@ static int read_probes(struct cat_trace_reader *r, uint64_t off)
 				 fp.id);
 			goto bad;
 		}
-		if (fp.mode < CAT_PROBE_ENTRY || fp.mode > CAT_PROBE_BOTH ||
+		if (!strcmp(cat_mode_name(fp.mode), "unknown") ||
 		    fp.role >= CAT_ROLE_MAX || fp.ctx >= CAT_CTX_MAX ||
 		    fp.nargs > CAT_MAX_ARGS) {
 			rd_error(r, off + pos, "probe %u: bad mode %u, role %u, ctx %u or nargs %u",
@@ -1104,9 +1104,10 @@ static int cursor_peek(struct cat_trace_reader *r, struct cursor *cu)
 			const struct cat_rec_probe_entry *e = (const void *)h;
 
 			if (e->nargs > CAT_MAX_ARGS ||
-			    h->size != sizeof(*e) + 8u * e->nargs) {
-				rd_error(r, off + 28, "entry record with %u args has size %u",
-					 e->nargs, h->size);
+			    h->size != cat_entry_size(e->nargs, h->flags)) {
+				rd_error(r, off + 28, "entry record with %u args%s has size %u",
+					 e->nargs, (h->flags & CAT_ENTRY_F_RET_ADDR) ?
+					 " and a return address" : "", h->size);
 				return -1;
 			}
 		}

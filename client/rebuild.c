@@ -841,8 +841,7 @@ static int on_entry(struct cat_rebuild *rb, const struct cat_rec_probe_entry *e)
 			t->site_probe = p;
 			t->site_valid = true;
 			t->site_depth = t->depth;
-			t->site_ret = (e->h.flags & CAT_ENTRY_F_RA_FAULT) ?
-				      0 : e->ret_addr;
+			t->site_ret = cat_entry_ret_addr(e);
 			t->site_ns = e->h.time_ns;
 			t->site_blocking = p->role == CAT_ROLE_SPAWN_BLOCKING;
 			site_new(rb, t);
@@ -892,7 +891,7 @@ push:
 	f->nargs = e->nargs;
 	f->is_poll = false;
 	f->start_ns = e->h.time_ns;
-	f->ret_addr = (e->h.flags & CAT_ENTRY_F_RA_FAULT) ? 0 : e->ret_addr;
+	f->ret_addr = cat_entry_ret_addr(e);
 	for (unsigned int i = 0; i < e->nargs; i++)
 		f->args[i] = e->args[i];
 

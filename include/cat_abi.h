@@ -21,7 +21,7 @@
 
 #include <linux/types.h>
 
-#define CAT_ABI_VERSION		1
+#define CAT_ABI_VERSION		2
 
 /* debugfs layout, below the debugfs mount point */
 #define CAT_DEBUGFS_DIR		"cat"
@@ -68,13 +68,17 @@ struct cat_rec_header {
 #define CAT_ENTRY_F_NO_RETURN	0x1	/* the kernel will skip this uretprobe
 					 * (return-instance nesting limit) */
 #define CAT_ENTRY_F_RA_FAULT	0x2	/* return address could not be read */
+#define CAT_ENTRY_F_RET_ADDR	0x4	/* args[nargs] is the return address */
 
 /*
- * A uprobe hit at a function's first instruction. @ret_addr is the word at
- * @sp, i.e. the return address pushed by the call. @args holds @nargs
- * integer argument registers in calling-convention order; @nargs is what
- * the probe was configured with, and the record is
- * sizeof(struct cat_rec_probe_entry) + 8 * @nargs bytes long.
+ * A uprobe hit at a function's first instruction @ip (a run-time address:
+ * the reader learns the load bias from it). @args holds @nargs integer
+ * argument registers in calling-convention order; @nargs is what the probe
+ * was configured with. A probe added with a "+ra" mode also records the
+ * caller's return address (the word at the user stack pointer) after the
+ * arguments and sets CAT_ENTRY_F_RET_ADDR. Reading the user stack is
+ * opt-in: it is the dearest part of an entry record, and only spawn calls
+ * need it. The record is cat_entry_size(@nargs, flags) bytes long.
  */
 struct cat_rec_probe_entry {
 	struct cat_rec_header h;
@@ -82,21 +86,34 @@ struct cat_rec_probe_entry {
 	__u16 nargs;
 	__u16 reserved;
 	__u64 ip;
-	__u64 sp;
-	__u64 ret_addr;
 	__u64 args[];
 };
 
+/* Size of an entry record with @nargs arguments and header @flags. */
+static inline __u32 cat_entry_size(unsigned int nargs, unsigned int flags)
+{
+	return sizeof(struct cat_rec_probe_entry) +
+	       8 * (nargs + !!(flags & CAT_ENTRY_F_RET_ADDR));
+}
+
+/* The caller's return address in @e; 0 if not recorded or unreadable. */
+static inline __u64 cat_entry_ret_addr(const struct cat_rec_probe_entry *e)
+{
+	if ((e->h.flags & (CAT_ENTRY_F_RET_ADDR | CAT_ENTRY_F_RA_FAULT)) !=
+	    CAT_ENTRY_F_RET_ADDR)
+		return 0;
+	return e->args[e->nargs];
+}
+
 /*
- * A uretprobe hit: the probed function returned. @func is the function's
- * entry address, @ret holds rax and rdx (a two-register return value, such
- * as Poll<Result<..>> or a 16-byte struct, uses both).
+ * A uretprobe hit: probe @probe_id's function returned. @ret holds rax and
+ * rdx (a two-register return value, such as Poll<Result<..>> or a 16-byte
+ * struct, uses both).
  */
 struct cat_rec_probe_return {
 	struct cat_rec_header h;
 	__u32 probe_id;
 	__u32 reserved;
-	__u64 func;
 	__u64 ret[2];
 };
 
@@ -218,10 +235,13 @@ struct cat_subbuf_header {
  * Control grammar: one command per write(2) to the control file, a
  * trailing newline optional. Numbers are decimal or 0x-prefixed hex.
  *
- *   probe <id> <entry|return|both> <nargs> <offset> <path>
+ *   probe <id> <mode> <nargs> <offset> <path>
  *			add a uprobe on the file at <path> (rest of the line,
  *			may contain spaces) at file <offset>; <id> is the
- *			caller's name for it, unique, copied into records.
+ *			caller's name for it, unique, copied into records;
+ *			<mode> is entry, return or both (which records), or
+ *			entry+ra, both+ra (entry records also carry the
+ *			caller's return address)
  *   unprobe <id>	remove probe <id>
  *   target <tgid> [follow]
  *			trace process <tgid>; with "follow", also the
@@ -252,14 +272,20 @@ struct cat_subbuf_header {
  * ------------------------------------------------------------------------ */
 #define CAT_CMD_MAX		4352	/* longest accepted command line */
 
-/* "probe" modes: bits, and their keywords in the grammar */
+/*
+ * "probe" modes: bits, and their keywords in the grammar. A mode is valid
+ * iff it has a keyword (RET_ADDR needs ENTRY).
+ */
 #define CAT_PROBE_MODE_ENTRY	0x1
 #define CAT_PROBE_MODE_RETURN	0x2
 #define CAT_PROBE_MODE_BOTH	(CAT_PROBE_MODE_ENTRY | CAT_PROBE_MODE_RETURN)
+#define CAT_PROBE_MODE_RET_ADDR	0x4	/* entry records carry the caller */
 #define CAT_PROBE_MODE_KEYWORDS {					\
 	[CAT_PROBE_MODE_ENTRY]	= "entry",				\
 	[CAT_PROBE_MODE_RETURN]	= "return",				\
 	[CAT_PROBE_MODE_BOTH]	= "both",				\
+	[CAT_PROBE_MODE_ENTRY | CAT_PROBE_MODE_RET_ADDR] = "entry+ra",	\
+	[CAT_PROBE_MODE_BOTH | CAT_PROBE_MODE_RET_ADDR] = "both+ra",	\
 }
 #define CAT_MAX_PROBES		4096
 #define CAT_MAX_TARGETS		64	/* traced processes, children included */

@@ -190,7 +190,7 @@ static int cat_need_idle(void)
 	return cat_state == CAT_IDLE ? 0 : -EBUSY;
 }
 
-/* probe <id> <entry|return|both> <nargs> <offset> <path> */
+/* probe <id> <entry|return|both|entry+ra|both+ra> <nargs> <offset> <path> */
 static int cat_cmd_probe(struct cat_cmd *cmd)
 {
 	u64 id, nargs, offset;
@@ -204,7 +204,7 @@ static int cat_cmd_probe(struct cat_cmd *cmd)
 	if (ret || id > U32_MAX)
 		return -EINVAL;
 	for (i = 1; i < ARRAY_SIZE(cat_mode_names); i++)
-		if (cat_word_is(cmd, 2, cat_mode_names[i]))
+		if (cat_mode_names[i] && cat_word_is(cmd, 2, cat_mode_names[i]))
 			mode = i;
 	if (!mode)
 		return -EINVAL;

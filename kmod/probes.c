@@ -4,9 +4,10 @@
  * path, under cat_mutex) and their handlers (probe path).
  *
  * The handlers run in the traced thread's process context with IRQs on.
- * They read the return address from the user stack before disabling IRQs
- * (with a non-faulting copy, so they never sleep), then reserve and fill
- * one record on the current CPU with IRQs off.
+ * For a "+ra" probe the entry handler reads the return address from the
+ * user stack before disabling IRQs (with a non-faulting copy, so it never
+ * sleeps); then both reserve and fill one record on the current CPU with
+ * IRQs off.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,7 +33,7 @@ static int cat_uprobe_handler(CAT_UPROBE_HANDLER_ARGS)
 {
 	struct cat_probe *p = container_of(uc, struct cat_probe, uc);
 	struct cat_rec_probe_entry *rec;
-	bool skip_ret = false;
+	bool skip_ret = false, want_ra;
 	unsigned long flags;
 	struct cat_cpu *c;
 	u16 rflags = 0;
@@ -48,13 +49,15 @@ static int cat_uprobe_handler(CAT_UPROBE_HANDLER_ARGS)
 
 	if (p->mode & CAT_PROBE_MODE_RETURN)
 		skip_ret = cat_uretprobe_will_skip();
-	if (!cat_config.count_only && (p->mode & CAT_PROBE_MODE_ENTRY)) {
+	want_ra = !cat_config.count_only && (p->mode & CAT_PROBE_MODE_RET_ADDR);
+	if (want_ra) {
+		rflags |= CAT_ENTRY_F_RET_ADDR;
 		if (copy_from_user_nofault(&ra, (void __user *)regs->sp,
 					   sizeof(ra)))
 			rflags |= CAT_ENTRY_F_RA_FAULT;
-		if (skip_ret)
-			rflags |= CAT_ENTRY_F_NO_RETURN;
 	}
+	if (skip_ret)
+		rflags |= CAT_ENTRY_F_NO_RETURN;
 
 	local_irq_save(flags);
 	c = this_cpu_ptr(&cat_cpu);
@@ -66,18 +69,18 @@ static int cat_uprobe_handler(CAT_UPROBE_HANDLER_ARGS)
 	if (cat_config.count_only)
 		goto out;
 	rec = cat_record_begin(c, CAT_REC_PROBE_ENTRY,
-			       sizeof(*rec) + p->nargs * sizeof(u64), rflags);
+			       cat_entry_size(p->nargs, rflags), rflags);
 	if (!rec)
 		goto out;
 	rec->probe_id = p->id;
 	rec->nargs = p->nargs;
 	rec->reserved = 0;
 	rec->ip = instruction_pointer(regs);
-	rec->sp = user_stack_pointer(regs);
-	rec->ret_addr = ra;
 	/* user-mode registers, same order as the kernel's own ABI on x86-64 */
 	for (i = 0; i < p->nargs; i++)
 		rec->args[i] = regs_get_kernel_argument(regs, i);
+	if (want_ra)
+		rec->args[i] = ra;
 out:
 	local_irq_restore(flags);
 	return 0;
@@ -103,7 +106,6 @@ static int cat_uretprobe_handler(CAT_URETPROBE_HANDLER_ARGS)
 		goto out;
 	rec->probe_id = p->id;
 	rec->reserved = 0;
-	rec->func = func;
 	rec->ret[0] = regs->ax;
 	rec->ret[1] = regs->dx;
 out:

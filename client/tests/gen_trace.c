@@ -80,10 +80,12 @@ static struct cat_probe probes[] = {
 	{ P_DEALLOC, CAT_PROBE_ENTRY, 1, CAT_ROLE_TASK_DEALLOC, CAT_CTX_NONE,
 	  0x45000, 0x44000, "tokio::runtime::task::raw::dealloc", "",
 	  "tokio.dealloc" },
-	{ P_BIND, CAT_PROBE_BOTH, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE, 0x46000,
+	{ P_BIND, CAT_PROBE_BOTH | CAT_PROBE_RET_ADDR, 0, CAT_ROLE_SPAWN,
+	  CAT_CTX_NONE, 0x46000,
 	  0x45000, "tokio::runtime::task::list::OwnedTasks<S>::bind", "",
 	  "tokio.bind" },
-	{ P_SPAWN_SITE, CAT_PROBE_ENTRY, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE,
+	{ P_SPAWN_SITE, CAT_PROBE_ENTRY | CAT_PROBE_RET_ADDR, 0,
+	  CAT_ROLE_SPAWN, CAT_CTX_NONE,
 	  0x47000, 0x46000, "tokio::task::spawn::spawn", "", "tokio.spawn" },
 };
 
@@ -101,7 +103,8 @@ static const struct cat_probe *pick(enum cat_probe_role role, int nth,
 				    int mode)
 {
 	for (size_t i = 0; i < ntab; i++)
-		if (tab[i].role == role && (!mode || tab[i].mode == mode) &&
+		if (tab[i].role == role &&
+		    (!mode || (tab[i].mode & CAT_PROBE_BOTH) == mode) &&
 		    nth-- == 0)
 			return &tab[i];
 	return NULL;
@@ -193,17 +196,21 @@ static void entry(unsigned int cpu, unsigned long long t, unsigned int tid,
 	const struct cat_probe *p = use[id];
 	union {
 		struct cat_rec_probe_entry e;
-		unsigned char b[sizeof(struct cat_rec_probe_entry) + 48];
+		unsigned char b[sizeof(struct cat_rec_probe_entry) + 56];
 	} u;
-	size_t size = sizeof(u.e) + 8 * p->nargs;
+	/* as cat.ko: the return address only for "+ra" probes */
+	unsigned int flags = (p->mode & CAT_PROBE_RET_ADDR) ?
+			     CAT_ENTRY_F_RET_ADDR : 0;
+	size_t size = cat_entry_size(p->nargs, flags);
 
 	memset(&u, 0, sizeof(u));
 	hdr(&u.e.h, CAT_REC_PROBE_ENTRY, size, cpu, t, tid, TGID);
+	u.e.h.flags = flags;
 	u.e.probe_id = p->id;
 	u.e.nargs = p->nargs;
 	u.e.ip = p->vaddr + BIAS;
-	u.e.sp = 0x7ffff0000000ull;
-	u.e.ret_addr = ra;
+	if (flags)
+		u.e.args[p->nargs] = ra;
 	/* self, cx last (profiles.h: args[nargs-2], args[nargs-1]) */
 	if (p->nargs == 1)
 		u.e.args[0] = a0;
@@ -222,7 +229,6 @@ static void ret(unsigned int cpu, unsigned long long t, unsigned int tid,
 	memset(&r, 0, sizeof(r));
 	hdr(&r.h, CAT_REC_PROBE_RETURN, sizeof(r), cpu, t, tid, TGID);
 	r.probe_id = use[id]->id;
-	r.func = use[id]->vaddr + BIAS;
 	r.ret[0] = rax;
 	put(cpu, &r, sizeof(r));
 }

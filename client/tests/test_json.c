@@ -63,12 +63,14 @@ static void entry(unsigned int c, uint64_t t, unsigned int tid,
 {
 	unsigned int n = probes[id - 1].nargs;
 	struct cat_rec_probe_entry *e =
-		add(c, CAT_REC_PROBE_ENTRY, sizeof(*e) + 8 * n, t, tid);
+		add(c, CAT_REC_PROBE_ENTRY,
+		    cat_entry_size(n, CAT_ENTRY_F_RET_ADDR), t, tid);
 
+	e->h.flags = CAT_ENTRY_F_RET_ADDR;
 	e->probe_id = id;
 	e->nargs = n;
 	e->ip = BIAS + probes[id - 1].vaddr;
-	e->ret_addr = BIAS + 0x9000;
+	e->args[n] = BIAS + 0x9000;
 	if (n)
 		e->args[0] = a0;
 }

@@ -37,6 +37,8 @@ static struct cat_probe probes[] = {
 };
 static const struct cat_probe_table table = { probes, 3, 3 };
 
+#define RET_SIZE	((long)sizeof(struct cat_rec_probe_return))
+
 /* A little record stream builder: records appended to a byte buffer. */
 struct stream {
 	unsigned char buf[65536];
@@ -64,12 +66,14 @@ static void add_entry(struct stream *s, unsigned int cpu, unsigned long long t,
 		      unsigned long long a0)
 {
 	struct cat_rec_probe_entry *e =
-		add(s, CAT_REC_PROBE_ENTRY, sizeof(*e) + 8 * nargs, cpu, t, tid);
+		add(s, CAT_REC_PROBE_ENTRY,
+		    cat_entry_size(nargs, CAT_ENTRY_F_RET_ADDR), cpu, t, tid);
 
+	e->h.flags = CAT_ENTRY_F_RET_ADDR;
 	e->probe_id = id;
 	e->nargs = nargs;
 	e->ip = 0x555555554000ull + 0x1000;
-	e->ret_addr = 0x555555558000ull;
+	e->args[nargs] = 0x555555558000ull;
 	for (unsigned int i = 0; i < nargs; i++)
 		e->args[i] = a0 + i;
 }
@@ -158,16 +162,19 @@ static int write_sample(const char *path, bool finish)
 	struct cat_trace_cpu_stats st[2] = { { .records = 9, .dropped = 1 },
 					     { .records = 9, .dropped = 2 } };
 	struct stream a = { .len = 0 }, b = { .len = 0 };
+	size_t first4 = cat_entry_size(1, CAT_ENTRY_F_RET_ADDR) +
+			cat_entry_size(2, CAT_ENTRY_F_RET_ADDR) +
+			2 * sizeof(struct cat_rec_probe_return);
 
 	if (!w)
 		return -1;
 	fill_all_types(&a, 0, 2000, 10);	/* cpu0: 2000, 2010, ... */
 	fill_all_types(&b, 1, 2005, 10);	/* cpu1: 2005, 2015, ... */
 	/* cpu1's second half is drained before cpu0's first */
-	/* 4 records: entry(1 arg) 64 + entry(2 args) 72 + 2 returns 56 */
-	if (cat_trace_write_chunk(w, 1, b.buf, 248) ||
+	/* 4 records: entry(1 arg), entry(2 args), 2 returns */
+	if (cat_trace_write_chunk(w, 1, b.buf, first4) ||
 	    cat_trace_write_chunk(w, 0, a.buf, a.len) ||
-	    cat_trace_write_chunk(w, 1, b.buf + 248, b.len - 248))
+	    cat_trace_write_chunk(w, 1, b.buf + first4, b.len - first4))
 		return -1;
 	if (!finish)
 		return 18;	/* leaked on purpose: a crashed writer */
@@ -369,7 +376,7 @@ TEST(error_names_the_offset)
 	ASSERT_NE(NULL, w);
 	add_return(&s, 0, 10, 1, 7);
 	add_return(&s, 0, 20, 1, 7);
-	((struct cat_rec_header *)(s.buf + 56))->size = 3;
+	((struct cat_rec_header *)(s.buf + RET_SIZE))->size = 3;
 	ASSERT_EQ(0, cat_trace_write_chunk(w, 0, s.buf, s.len));
 	ASSERT_EQ(0, cat_trace_finish(w, NULL, 0));
 	ASSERT_EQ(0, stat(path, &st));
@@ -378,11 +385,12 @@ TEST(error_names_the_offset)
 	ASSERT_EQ(1, cat_trace_next(r, &h));
 	ASSERT_EQ(-1, cat_trace_next(r, &h));
 	/*
-	 * The second record is the last 56 bytes before the trailer (a
-	 * 16-byte block header, a 32-byte body, one CPU's counters); its
+	 * The second record is the last RET_SIZE bytes before the trailer
+	 * (a 16-byte block header, a 32-byte body, one CPU's counters); its
 	 * size field is 2 bytes in.
 	 */
-	rec2 = st.st_size - (16 + 32 + 8 * (long)CAT_TRACE_NCOUNTERS) - 56;
+	rec2 = st.st_size - (16 + 32 + 8 * (long)CAT_TRACE_NCOUNTERS) -
+	       RET_SIZE;
 	snprintf(want, sizeof(want),
 		 "%s: offset %ld: record size 3 is not a multiple of 8",
 		 path, rec2 + 2);

@@ -168,7 +168,8 @@ static void entry(struct cat_rebuild *rb, unsigned int cpu, uint64_t t,
 
 	memset(&u, 0, sizeof(u));
 	u.e.h.type = CAT_REC_PROBE_ENTRY;
-	u.e.h.size = sizeof(u.e) + 8 * nargs;
+	u.e.h.flags = CAT_ENTRY_F_RET_ADDR;
+	u.e.h.size = cat_entry_size(nargs, u.e.h.flags);
 	u.e.h.cpu = cpu;
 	u.e.h.time_ns = t;
 	u.e.h.tid = tid;
@@ -176,7 +177,7 @@ static void entry(struct cat_rebuild *rb, unsigned int cpu, uint64_t t,
 	u.e.probe_id = id;
 	u.e.nargs = nargs;
 	u.e.ip = BIAS + probes[id - 1].vaddr;
-	u.e.ret_addr = BIAS + 0x10000 + id;
+	u.e.args[nargs] = BIAS + 0x10000 + id;
 	if (nargs == 1) {
 		u.e.args[0] = a0;
 	} else if (nargs == 2) {
@@ -198,8 +199,8 @@ static void entry_flags(struct cat_rebuild *rb, unsigned int cpu, uint64_t t,
 
 	memset(&u, 0, sizeof(u));
 	u.e.h.type = CAT_REC_PROBE_ENTRY;
-	u.e.h.size = sizeof(u.e) + 8 * nargs;
-	u.e.h.flags = flags;
+	u.e.h.flags = flags | CAT_ENTRY_F_RET_ADDR;
+	u.e.h.size = cat_entry_size(nargs, u.e.h.flags);
 	u.e.h.cpu = cpu;
 	u.e.h.time_ns = t;
 	u.e.h.tid = tid;
@@ -207,7 +208,7 @@ static void entry_flags(struct cat_rebuild *rb, unsigned int cpu, uint64_t t,
 	u.e.probe_id = id;
 	u.e.nargs = nargs;
 	u.e.ip = BIAS + probes[id - 1].vaddr;
-	u.e.ret_addr = ra;
+	u.e.args[nargs] = ra;
 	if (nargs)
 		u.e.args[0] = a0;
 	cat_rebuild_record(rb, &u.e.h);
@@ -226,7 +227,6 @@ static void ret2(struct cat_rebuild *rb, unsigned int cpu, uint64_t t,
 	r.h.tid = tid;
 	r.h.tgid = TGID;
 	r.probe_id = id;
-	r.func = id && id <= table.n ? BIAS + probes[id - 1].vaddr : 0;
 	r.ret[0] = rax;
 	r.ret[1] = rdx;
 	cat_rebuild_record(rb, &r.h);

@@ -269,10 +269,9 @@ static inline int f_scan_raw(const char *path, struct raw_scan *s, char *err,
 			s->entries++;
 			if (f_kernel_addr(e->ip))
 				f_note_kernel(s, "entry ip", e->ip);
-			if (f_kernel_addr(e->sp))
-				f_note_kernel(s, "entry sp", e->sp);
-			if (f_kernel_addr(e->ret_addr))
-				f_note_kernel(s, "entry ret_addr", e->ret_addr);
+			if (f_kernel_addr(cat_entry_ret_addr(e)))
+				f_note_kernel(s, "entry ret_addr",
+					      cat_entry_ret_addr(e));
 			for (i = 0; i < e->nargs && i < CAT_MAX_ARGS; i++)
 				if (f_kernel_value(e->args[i]))
 					f_note_kernel(s, "entry arg", e->args[i]);
@@ -284,7 +283,7 @@ static inline int f_scan_raw(const char *path, struct raw_scan *s, char *err,
 				s->tgids[s->ntgids++] = h->tgid;
 			if (i < F_MAX_TGIDS)
 				s->tgid_entries[i]++;
-			if (!p || p->mode != CAT_PROBE_BOTH ||
+			if (!p || (p->mode & CAT_PROBE_BOTH) != CAT_PROBE_BOTH ||
 			    (h->flags & CAT_ENTRY_F_NO_RETURN))
 				continue;
 			for (k = 0; k < nth && th[k].tid != h->tid; k++)
@@ -300,8 +299,6 @@ static inline int f_scan_raw(const char *path, struct raw_scan *s, char *err,
 			int k;
 
 			s->returns++;
-			if (f_kernel_addr(x->func))
-				f_note_kernel(s, "return func", x->func);
 			if (f_kernel_value(x->ret[0]))
 				f_note_kernel(s, "return rax", x->ret[0]);
 			if (f_kernel_value(x->ret[1]))

@@ -129,6 +129,7 @@ static const char *const cmd_words[] = {
 static const char *const odd_words[] = {
 	"PROBE", "Probe", "probes", "prob", "st", "startt", "stop\t", "#",
 	"entry", "return", "both", "record", "count", "follow", "", "x",
+	"entry+ra", "both+ra", "return+ra", "+ra",
 	"entry\x01", "b\xc3\xb6th", "\xff\xfe", "\x7f",
 };
 
@@ -236,6 +237,7 @@ static size_t gen_words(char *line)
 static size_t gen_command(char *line)
 {
 	static const char *const kinds[] = { "entry", "return", "both",
+					     "entry+ra", "both+ra", "return+ra",
 					     "Both", "none" };
 	char a[40], b[40], c[40], d[40];
 	size_t len;

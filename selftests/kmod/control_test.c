@@ -103,6 +103,10 @@ TEST_F(control, good_commands)
 			     (unsigned long long)s->off_pair, s->path));
 	ASSERT_EQ(0, cat_control("probe 3 both 6 %llu %s",
 			     (unsigned long long)s->off_args6, s->path));
+	ASSERT_EQ(0, cat_control("probe 4 entry+ra 1 %llu %s",
+			     (unsigned long long)s->off_add, s->path));
+	ASSERT_EQ(0, cat_control("probe 5 both+ra 0 %llu %s",
+			     (unsigned long long)s->off_pair, s->path));
 	ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->before, CFG_MAX), 0);
 	ASSERT_TRUE(cfg_probe(self->before, 1, kind, &nargs, &off, path))
 		TH_LOG("no probe 1 in:\n%s", self->before);
@@ -117,6 +121,12 @@ TEST_F(control, good_commands)
 	ASSERT_TRUE(cfg_probe(self->before, 3, kind, &nargs, &off, path));
 	EXPECT_STREQ("both", kind);
 	EXPECT_EQ(6, nargs);
+	ASSERT_TRUE(cfg_probe(self->before, 4, kind, &nargs, &off, path));
+	EXPECT_STREQ("entry+ra", kind);
+	EXPECT_EQ(1, nargs);
+	ASSERT_TRUE(cfg_probe(self->before, 5, kind, &nargs, &off, path));
+	EXPECT_STREQ("both+ra", kind);
+	EXPECT_EQ(s->off_pair, off);
 
 	ASSERT_EQ(0, cat_control("unprobe 2\n"));
 	ASSERT_GE(cat_file_read(CAT_CONTROL_FILE, self->before, CFG_MAX), 0);
@@ -145,7 +155,7 @@ TEST_F(control, good_commands)
 	ASSERT_EQ(0, cat_stats_read_checked(&s->st, s->err, sizeof(s->err))) TH_LOG("%s", s->err);
 	EXPECT_STREQ("idle", s->st.state);
 	EXPECT_STREQ("record", s->st.mode);
-	EXPECT_EQ(2, s->st.probes);
+	EXPECT_EQ(4, s->st.probes);	/* 1, 3, 4 and 5 */
 	EXPECT_EQ(8192, s->st.subbuf_size);
 	EXPECT_EQ(4, s->st.n_subbufs);
 	EXPECT_EQ(CAT_ABI_VERSION, s->st.version);
@@ -240,6 +250,11 @@ static const struct bad_cmd malformed[] = {
 	{ "probe -9 entry 0 4096 %1$s", EINVAL },
 	{ "probe 99999999999999999999999 entry 0 4096 %1$s", EINVAL },
 	{ "probe 9 sideways 0 4096 %1$s", EINVAL },
+	{ "probe 9 return+ra 0 4096 %1$s", EINVAL },	/* ra is read at entry */
+	{ "probe 9 +ra 0 4096 %1$s", EINVAL },
+	{ "probe 9 ra 0 4096 %1$s", EINVAL },
+	{ "probe 9 entry+ 0 4096 %1$s", EINVAL },
+	{ "probe 9 both+ra+ra 0 4096 %1$s", EINVAL },
 	{ "probe 9 entry 7 4096 %1$s", EINVAL },
 	{ "probe 9 entry -1 4096 %1$s", EINVAL },
 	{ "probe 9 entry x 4096 %1$s", EINVAL },

@@ -78,7 +78,7 @@ TEST_F(trace, entry_and_return_exact)
 	unsigned long long addr = 0;
 
 	ASSERT_EQ(0, sess_spawn(s, "addr", "add", "200"));
-	go(_metadata, self, "probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path);
+	go(_metadata, self, "probe 1 both+ra 2 %llu %s", (unsigned long long)s->off_add, s->path);
 	ASSERT_EQ(0, cat_child_readline(&s->child, line, sizeof(line), WAIT_MS));
 	ASSERT_EQ(1, sscanf(line, "cat_add %llx", &addr)) TH_LOG("'%s'", line);
 	finish(_metadata, self);
@@ -92,11 +92,44 @@ TEST_F(trace, entry_and_return_exact)
 		const struct cat_rec_header *h = s->tr.rec[i];
 
 		if (h->type == CAT_REC_PROBE_ENTRY) {
-			ASSERT_EQ(addr, REC_ENTRY(h)->ip);
+			const struct cat_rec_probe_entry *e = REC_ENTRY(h);
+
+			ASSERT_EQ(addr, e->ip);
 			ASSERT_EQ(self->pid, h->tid);
-			ASSERT_EQ(1, REC_ENTRY(h)->probe_id);
+			ASSERT_EQ(1, e->probe_id);
+			/* +ra: the caller's return address, in the program */
+			ASSERT_TRUE(h->flags & CAT_ENTRY_F_RET_ADDR);
+			ASSERT_EQ(cat_entry_size(2, CAT_ENTRY_F_RET_ADDR), h->size);
+			ASSERT_TRUE(cat_entry_ret_addr(e) > addr - (1 << 20) &&
+				    cat_entry_ret_addr(e) < addr + (1 << 20))
+				TH_LOG("ra %#llx, cat_add at %#llx",
+				       (unsigned long long)cat_entry_ret_addr(e), addr);
 		}
 	}
+}
+
+/* Without +ra, entry records do not read the user stack: no address. */
+TEST_F(trace, no_return_address_unless_asked)
+{
+	struct cat_session *s = &self->s;
+	long entries = 0;
+
+	ASSERT_EQ(0, sess_spawn(s, "add", "50"));
+	go(_metadata, self, "probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path);
+	finish(_metadata, self);
+
+	check_add_calls(_metadata, s, 1, self->pid, 0, 50, true);
+	for (size_t i = 0; i < s->tr.n; i++) {
+		const struct cat_rec_header *h = s->tr.rec[i];
+
+		if (h->type != CAT_REC_PROBE_ENTRY)
+			continue;
+		entries++;
+		EXPECT_EQ(0, h->flags & (CAT_ENTRY_F_RET_ADDR | CAT_ENTRY_F_RA_FAULT));
+		EXPECT_EQ(cat_entry_size(2, 0), h->size);
+		EXPECT_EQ(0, cat_entry_ret_addr(REC_ENTRY(h)));
+	}
+	EXPECT_EQ(50, entries);
 }
 
 TEST_F(trace, entry_only)

@@ -26,6 +26,9 @@
 #              its profile to raw::poll)
 #   rawfull    the same probes in record mode, undrained like nodrain
 #   uftrace    uftrace record -P 'Harness<T,S>::poll$' (dynamic patching)
+#   fullhpet   "full" with the HPET as the clocksource, TCG's default (the
+#              boot asks for tsc=reliable, see run): what an emulated clock
+#              read costs each record
 #
 # Why in one boot: times under TCG are not hardware times and change
 # between boots; only ratios between configurations of one boot mean
@@ -140,6 +143,15 @@ run_direct() { # $1 config, $2 round, $3 count|record, $4 probe list
 	record_run "$1" "$2" "$rc" /tmp/prog.out
 }
 
+run_fullhpet() {
+	cs=/sys/devices/system/clocksource/clocksource0
+	grep -qw hpet "$cs/available_clocksource" 2>/dev/null || return 0
+	was=$(cat "$cs/current_clocksource")
+	echo hpet > "$cs/current_clocksource" || return 0
+	run_catctl fullhpet "$1"
+	echo "$was" > "$cs/current_clocksource"
+}
+
 run_uftrace() {
 	begin uftrace "$1"
 	rm -rf /tmp/uftrace.data
@@ -177,6 +189,7 @@ while [ "$r" -le "$REPS" ]; do
 	run_direct rawfloor "$r" count /tmp/probes-rawpoll
 	run_direct rawfull "$r" record /tmp/probes-rawpoll
 	run_uftrace "$r"
+	run_fullhpet "$r"
 	r=$((r + 1))
 done
 say "done"

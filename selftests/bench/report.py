@@ -27,6 +27,7 @@ VM_CONFIGS = [
     ("full", "3 catctl start, full recording"),
     ("bigbuf", "3b full, no mid-run drain (16 MiB sub)"),
     ("nodrain", "3k recording, no reader (kernel share)"),
+    ("fullhpet", "3h full, HPET clocksource (TCG default)"),
     ("uftrace", "4 uftrace record -P Harness::poll"),
     ("rawfloor", "2r count-only, raw::poll only"),
     ("rawfull", "3r recording, raw::poll only"),
@@ -118,6 +119,7 @@ def main():
     r_raw = ratio("rawfull", "rawfloor")
     r_nodrain = ratio("nodrain", "floor")
     r_bigbuf = ratio("bigbuf", "floor")
+    r_hpet = ratio("fullhpet", "floor")
 
     # The same ratio within each round (configurations of a round ran
     # back to back), then its median: robust to slow drifts of the host.
@@ -222,6 +224,8 @@ def main():
         "n/a" if not pr_full else "%.3f..%.3f" % (min(pr_full), max(pr_full))))
     p("ratio (3b - 1) / (2 - 1), no mid-run drain %8s   (informative)" % fmt(r_bigbuf, "%.3f"))
     p("ratio (3k - 1) / (2 - 1), no reader        %8s   (informative: kernel share)" % fmt(r_nodrain, "%.3f"))
+    if r_hpet is not None:
+        p("ratio (3h - 1) / (2 - 1), HPET clock       %8s   (informative: emulated clock reads)" % fmt(r_hpet, "%.3f"))
     p("ratio (3r - 1) / (2r - 1), raw::poll only  %8s   (informative; per round: median %s)" % (
         fmt(r_raw, "%.3f"), fmt(median(pr_raw), "%.3f")))
     if "uftrace" in res_vm and "full" in res_vm and nat:
@@ -283,6 +287,7 @@ def main():
                    "full_over_floor_per_round": pr_full,
                    "bigbuf_over_floor": r_bigbuf,
                    "nodrain_over_floor": r_nodrain,
+                   "fullhpet_over_floor": r_hpet,
                    "rawfull_over_rawfloor": r_raw,
                    "rawfull_over_rawfloor_per_round": pr_raw},
         "host": res_host,

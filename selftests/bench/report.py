@@ -9,9 +9,12 @@
 # ratios and the PASS/MISS verdicts against the targets of the issue are
 # computed here, in one place, so the table and the JSON always agree.
 #
-# usage: report.py VM_RUNS HOST_FILE META_FILE JSON_OUT
+# usage: report.py VM_RUNS HOST_FILE META_FILE JSON_OUT [VM_RUNS_SINGLE]
 #   VM_RUNS    the guest's runs.txt ("run CONFIG ROUND elapsed_ns=T polls=P
-#              rc=RC"), may be missing if the VM failed
+#              rc=RC"), may be missing if the VM failed; the headline boot
+#              (multi-threaded TCG)
+#   VM_RUNS_SINGLE  runs.txt of a second boot under single-threaded TCG,
+#              shown as ratios only
 #   HOST_FILE  "host TOOL ROUND key=value..." lines from the host part
 #   META_FILE  "key=value" lines (kernel, accelerator, parameters, ...)
 # Exit status 0 even when targets are missed: this is a benchmark.
@@ -66,13 +69,8 @@ def verdict(ok):
     return "PASS" if ok else "MISS"
 
 
-def main():
-    runs_path, host_path, meta_path, json_path = sys.argv[1:5]
-    meta = {}
-    for w in read_lines(meta_path):
-        meta.update(kv(w))
-
-    # --- VM runs ---------------------------------------------------------
+def vm_results(runs_path):
+    """Medians per configuration of one boot, and the runs that failed."""
     vm = {}
     failed_runs = []
     for w in read_lines(runs_path):
@@ -106,14 +104,36 @@ def main():
     for cfg, r in res_vm.items():
         if nat and cfg != "native":
             r["overhead_ns_per_poll"] = (r["median_ns"] - nat["median_ns"]) / r["polls"]
+    return res_vm, failed_runs
 
-    def ratio(full, floor):
-        if not nat or full not in res_vm or floor not in res_vm:
-            return None
-        den = res_vm[floor]["median_ns"] - nat["median_ns"]
-        if den <= 0:
-            return None
-        return (res_vm[full]["median_ns"] - nat["median_ns"]) / den
+
+def vm_ratio(res_vm, full, floor):
+    """(full - native) / (floor - native) on the medians of one boot"""
+    nat = res_vm.get("native")
+    if not nat or full not in res_vm or floor not in res_vm:
+        return None
+    den = res_vm[floor]["median_ns"] - nat["median_ns"]
+    if den <= 0:
+        return None
+    return (res_vm[full]["median_ns"] - nat["median_ns"]) / den
+
+
+def main():
+    runs_path, host_path, meta_path, json_path = sys.argv[1:5]
+    single_path = sys.argv[5] if len(sys.argv) > 5 else None
+    meta = {}
+    for w in read_lines(meta_path):
+        meta.update(kv(w))
+
+    # --- VM runs ---------------------------------------------------------
+    res_vm, failed_runs = vm_results(runs_path)
+    nat = res_vm.get("native")
+    ratio = lambda full, floor: vm_ratio(res_vm, full, floor)
+    single = None
+    if single_path:
+        sv, _ = vm_results(single_path)
+        single = {k: vm_ratio(sv, k, "floor")
+                  for k in ("full", "bigbuf", "nodrain")}
 
     r_full = ratio("full", "floor")
     r_raw = ratio("rawfull", "rawfloor")
@@ -203,6 +223,10 @@ def main():
     if meta.get("accel") == "tcg":
         p("NOTE: the VM runs under TCG (software emulation): absolute times are not")
         p("      hardware times; only the ratios between configurations count.")
+        if meta.get("tcg_threads"):
+            p("      TCG threads: %s (multi: one host thread per vCPU, so the two"
+              % meta["tcg_threads"])
+            p("      CPUs run side by side as on a real machine)")
     p("")
     p("%-38s %5s %12s %11s %11s %14s" % (
         "VM configuration", "runs", "median ms", "min ms", "max ms", "overhead/poll"))
@@ -228,6 +252,12 @@ def main():
         p("ratio (3h - 1) / (2 - 1), HPET clock       %8s   (informative: emulated clock reads)" % fmt(r_hpet, "%.3f"))
     p("ratio (3r - 1) / (2r - 1), raw::poll only  %8s   (informative; per round: median %s)" % (
         fmt(r_raw, "%.3f"), fmt(median(pr_raw), "%.3f")))
+    if single:
+        p("second boot, single-threaded TCG (the vCPUs take turns on one host thread,")
+        p("so catctl's reader, on the other CPU, is charged to the program):")
+        p("  ratio (3 - 1) / (2 - 1) %s, no mid-run drain (3b) %s, kernel share (3k) %s" % (
+            fmt(single["full"], "%.3f"), fmt(single["bigbuf"], "%.3f"),
+            fmt(single["nodrain"], "%.3f")))
     if "uftrace" in res_vm and "full" in res_vm and nat:
         p("overhead per poll, catctl full / uftrace   %8s   (informative; different"
           % fmt(res_vm["full"]["overhead_ns_per_poll"] /
@@ -289,7 +319,8 @@ def main():
                    "nodrain_over_floor": r_nodrain,
                    "fullhpet_over_floor": r_hpet,
                    "rawfull_over_rawfloor": r_raw,
-                   "rawfull_over_rawfloor_per_round": pr_raw},
+                   "rawfull_over_rawfloor_per_round": pr_raw,
+                   "single_threaded_tcg": single},
         "host": res_host,
         "targets": targets,
         "note": "VM times under TCG are emulated, not hardware times; "

@@ -583,8 +583,17 @@ static void close_top(struct cat_rebuild *rb, struct rb_thread *t,
 
 	if (end < f->start_ns)
 		end = f->start_ns;	/* clocks of two CPUs may disagree */
-	if (t->site_valid && depth < t->site_depth)
-		t->site_valid = false;	/* the site probe's caller returned */
+	if (t->site_valid && depth < t->site_depth) {
+		/*
+		 * The site probe's caller returned. Inside a spawn call (tokio's
+		 * pool::spawn_blocking calls Handle::spawn_blocking) the site
+		 * was part of that spawn, not an orphan for a later task to
+		 * adopt.
+		 */
+		if (is_spawn_role(f->probe))
+			site_used(rb, t->site_seq);
+		t->site_valid = false;
+	}
 	if (cut != CAT_CUT_NONE)
 		rb->stats.cut_slices++;
 

@@ -647,6 +647,40 @@ TEST(orphan_site_adopted_by_unspawned_task)
 	free(s);
 }
 
+/*
+ * A site probe inside a task probe (tokio's pool::spawn_blocking calls
+ * Handle::spawn_blocking) belongs to that spawn. Found in a VM run: the
+ * next spawn's task was polled on another thread before its task probe
+ * returned, and adopted that old site instead of waiting for its own.
+ */
+TEST(site_inside_a_spawn_is_not_an_orphan)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 10, 1, P_OTHER, 0, 0);		/* learn the bias */
+	ret(rb, 0, 11, 1, P_OTHER);
+	entry_flags(rb, 0, 100, 1, P_BIND, 0, 0, BIAS + 0x4444);
+	entry_flags(rb, 0, 110, 1, P_SITE2, 0, 0, BIAS + 0x5555);
+	ret2(rb, 0, 120, 1, P_BIND, TASK_A, 0);
+	entry_flags(rb, 0, 200, 1, P_SITE, 0, 0, BIAS + 0x1229);
+	entry_flags(rb, 0, 210, 1, P_BIND, 0, 0, BIAS + 0x7777);
+	entry(rb, 1, 220, 2, P_POLL, TASK_B, 0);	/* before bind returns */
+	ret(rb, 1, 230, 2, P_POLL);
+	ret2(rb, 0, 240, 1, P_BIND, TASK_B, 0);
+	cat_rebuild_finish(rb, 300);
+	ASSERT_EQ(2, s->nended);
+	for (int i = 0; i < 2; i++) {
+		ASSERT_TRUE(s->ended[i] == 1 || s->ended[i] == 2);
+		EXPECT_EQ(s->ended[i] == 1 ? 0x4444 : 0x1229,
+			  s->end_spawn_call[i]) TH_LOG("task %llu",
+				(unsigned long long)s->ended[i]);
+	}
+	cat_rebuild_free(rb);
+	free(s);
+}
+
 /* A runtime's wrapper future (ctx TASK) is not the task's location. */
 TEST(location_skips_runtime_wrappers)
 {

@@ -45,6 +45,7 @@ client:
 check: all modules-vm
 	@rc=0; \
 	$(MAKE) -C client check || rc=1; \
+	$(MAKE) -C client/tests fuzz-check || rc=1; \
 	$(MAKE) -C selftests check || rc=1; \
 	$(MAKE) -C selftests/viewer check || rc=1; \
 	exit $$rc

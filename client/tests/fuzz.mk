@@ -10,6 +10,8 @@
 #   make -C client/tests fuzz-regress
 #	replay every input of fuzz-crashes/ and fuzz-seeds/ once: each must
 #	run clean (the regression test of crashes found and fixed)
+#   make -C client/tests fuzz-check [FUZZ_CHECK_SECONDS=60]
+#	both, as part of the top-level "make check" (CI)
 #
 # The working corpus lives in $(FUZZ_OUT)/corpus and grows from run to run.
 # Seeds: small synthetic traces from gen_trace (different worker counts,
@@ -64,4 +66,31 @@ fuzz-regress: $(FUZZ_BIN)
 	if [ -z "$$files" ]; then echo "fuzz-regress: nothing to replay"; exit 0; fi; \
 	$(FUZZ_BIN) -runs=1 $$files
 
-.PHONY: fuzz fuzz-build fuzz-regress
+# The part of "make check" (so of CI): the deterministic replay, then
+# FUZZ_CHECK_SECONDS of fuzzing; one "N passed, N failed" line like the
+# other suites, and libFuzzer's execution count. A crash found here is
+# a real bug: its input is in $(FUZZ_OUT)/artifacts/.
+FUZZ_CHECK_SECONDS ?= 60
+
+fuzz-check: fuzz-build
+	@pass=0; fail=0; \
+	if $(MAKE) --no-print-directory fuzz-regress \
+		> $(FUZZ_OUT)/regress.log 2>&1; then \
+		pass=$$((pass + 1)); echo "ok fuzz-regress"; \
+	else \
+		fail=$$((fail + 1)); tail -n 30 $(FUZZ_OUT)/regress.log; \
+		echo "not ok fuzz-regress"; \
+	fi; \
+	if $(MAKE) --no-print-directory fuzz \
+		FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) > $(FUZZ_OUT)/fuzz.log 2>&1; then \
+		pass=$$((pass + 1)); echo "ok fuzz ($(FUZZ_CHECK_SECONDS) s)"; \
+	else \
+		fail=$$((fail + 1)); tail -n 40 $(FUZZ_OUT)/fuzz.log; \
+		echo "not ok fuzz ($(FUZZ_CHECK_SECONDS) s): see $(FUZZ_OUT)/artifacts/"; \
+	fi; \
+	sed -n 's/^\(stat::number_of_executed_units\|stat::peak_rss_mb\|Done [0-9]* runs.*\)/# fuzz: \1/p' \
+		$(FUZZ_OUT)/fuzz.log; \
+	echo "$$pass passed, $$fail failed"; \
+	[ $$fail = 0 ]
+
+.PHONY: fuzz fuzz-build fuzz-regress fuzz-check

@@ -14,7 +14,8 @@
  * dropping the page cache and slab caches (so that their growth and
  * shrinking is not mistaken for a leak), from after the warm-up cycles to
  * the end: one leaked session is 2 x 16 MiB of buffers at catctl's
- * default size, the slack is half of that. It unloads the module,
+ * default size, the slack is half of that (see the end of the test for
+ * sessions whose buffers are freed late). It unloads the module,
  * so its name sorts it last; it leaves the module loaded.
  */
 #include <sys/syscall.h>
@@ -195,17 +196,27 @@ TEST_F_TIMEOUT(reload, rmmod_insmod_while_catctl_traces, 600)
 	EXPECT_LT(CYCLES / 2, unloaded_live);
 
 	/*
-	 * Nothing kept over the last CYCLES - WARMUP cycles. The last
-	 * session's buffers may still be on their way out (vfree can be
-	 * deferred to a work item): give them a few seconds.
+	 * Nothing kept over the last CYCLES - WARMUP cycles. One session's
+	 * buffers (2 x 16 MiB) are sometimes still held for a cycle or a few
+	 * after an rmmod under a live session, then come back (seen in the
+	 * series below, 6.1 and 6.12): the best of the last three cycles and
+	 * of a few settled readings now is compared. A leak, even a single
+	 * one, lowers them all.
 	 */
 	avail1 = settled_avail_kb();
-	for (int k = 0; k < 10 && avail0 - avail1 >= LEAK_SLACK_KB; k++) {
+	for (int i = CYCLES - 3; i < CYCLES; i++)
+		if (series[i] > avail1)
+			avail1 = series[i];
+	for (int k = 0; k < 6 && avail0 - avail1 >= LEAK_SLACK_KB; k++) {
+		long v;
+
 		usleep(500000);
-		avail1 = settled_avail_kb();
+		v = settled_avail_kb();
+		if (v > avail1)
+			avail1 = v;
 	}
-	TH_LOG("MemAvailable %ld kB after cycle %d, %ld kB after cycle %d",
-	       avail0, WARMUP, avail1, CYCLES);
+	TH_LOG("MemAvailable %ld kB after cycle %d, best %ld kB at the end",
+	       avail0, WARMUP, avail1);
 	EXPECT_LT(avail0 - avail1, LEAK_SLACK_KB) {
 		for (int i = WARMUP - 1; i < CYCLES; i++)
 			TH_LOG("after cycle %d: MemAvailable %ld kB", i + 1,

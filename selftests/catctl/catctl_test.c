@@ -376,6 +376,50 @@ static bool has_future_slice(yajl_val root, long task, const char *what)
 	return false;
 }
 
+/*
+ * Compact detail (--detail compact, what long traces get): task @task's
+ * poll slices on thread lanes (named "task <id>", cat none or "poll") and
+ * its life slice on its task lane (cat "task", args.polls in *@life_polls).
+ */
+static long compact_polls(yajl_val root, long task, long *nlife,
+			  long *life_polls)
+{
+	static const char *ev_path[] = { "traceEvents", NULL };
+	static const char *ph_path[] = { "ph", NULL };
+	static const char *cat_path_[] = { "cat", NULL };
+	static const char *name_path[] = { "name", NULL };
+	static const char *polls_path[] = { "args", "polls", NULL };
+	yajl_val evs = yajl_tree_get(root, ev_path, yajl_t_array), v;
+	char want[32];
+	long n = 0;
+	size_t i;
+
+	snprintf(want, sizeof(want), "task %ld", task);
+	*nlife = 0;
+	*life_polls = -1;
+	for (i = 0; evs && i < YAJL_GET_ARRAY(evs)->len; i++) {
+		yajl_val e = YAJL_GET_ARRAY(evs)->values[i];
+		const char *cat;
+
+		v = yajl_tree_get(e, ph_path, yajl_t_string);
+		if (!v || strcmp(v->u.string, "X"))
+			continue;
+		v = yajl_tree_get(e, name_path, yajl_t_string);
+		if (!v || strcmp(v->u.string, want))
+			continue;
+		v = yajl_tree_get(e, cat_path_, yajl_t_string);
+		cat = v ? v->u.string : NULL;
+		if (!cat || !strcmp(cat, "poll")) {
+			n++;
+		} else if (!strcmp(cat, "task")) {
+			(*nlife)++;
+			v = yajl_tree_get(e, polls_path, yajl_t_number);
+			*life_polls = v ? YAJL_GET_INTEGER(v) : -1;
+		}
+	}
+	return n;
+}
+
 FIXTURE(trace) {
 	char dir[64];
 	char out[128], err[128], raw[128], json[128], rep[128], rep_err[128];
@@ -633,6 +677,37 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 	if (self->exp.polls >= 0)
 		EXPECT_EQ(self->exp.polls, total_polls);
 	yajl_tree_free(timeline);
+
+	/* compact detail of the same trace: the same polls, once each */
+	{
+		char cjson[160], cerr[160];
+		char *cargv[] = { CATCTL, "convert", "--detail", "compact",
+				  self->raw, "-o", cjson, NULL };
+
+		snprintf(cjson, sizeof(cjson), "%s/compact.json", self->dir);
+		snprintf(cerr, sizeof(cerr), "%s/compact.err", self->dir);
+		status = wait_timeout(start_cmd(cargv, "/dev/null", cerr, -1,
+						NULL), 120);
+		if (status)
+			dump_file(cerr);
+		ASSERT_EQ(0, status);
+		json = slurp(cjson, &len);
+		ASSERT_NE(NULL, json);
+		root = yajl_tree_parse(json, errbuf, sizeof(errbuf));
+		free(json);
+		ASSERT_NE(NULL, root) TH_LOG("%s: %s", cjson, errbuf);
+		for (j = 0; j < self->rep_data.ntasks; j++) {
+			const struct task *t = &self->rep_data.tasks[j];
+			long nlife, life_polls;
+			long n = compact_polls(root, t->id, &nlife, &life_polls);
+
+			EXPECT_EQ(t->polls, n) TH_LOG("compact: task %ld", t->id);
+			EXPECT_EQ(1, nlife) TH_LOG("compact: task %ld", t->id);
+			EXPECT_EQ(t->polls, life_polls)
+				TH_LOG("compact: task %ld", t->id);
+		}
+		yajl_tree_free(root);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -141,6 +141,9 @@ function convert(label, cat, extra) {
 	if (ok(r.ok, `gen_trace ${args.join(' ')}`, r.out)) {
 		const t = convert('synthetic', cat, []);
 		if (t) traces.push({ ...t, workers: 3, locations: haveBin });
+		// and in compact detail, what traces of over 200,000 polls get
+		const c = convert('synthetic-compact', cat, ['--detail', 'compact']);
+		if (c) traces.push({ ...c, workers: 3, locations: haveBin });
 	}
 }
 if (fs.existsSync(REAL_SEED)) {

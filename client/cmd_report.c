@@ -456,8 +456,11 @@ static int run(int argc, char **argv)
 		fprintf(stderr, "catctl report: out of memory\n");
 		ret = CATCTL_EXIT_FAILURE;
 	}
-	qsort(rep.rows, rep.nrows, sizeof(*rep.rows), cmp_row);
-	qsort(rep.worst, rep.nworst, sizeof(*rep.worst), cmp_worst);
+	/* qsort's array must not be NULL, even empty (a trace with no task) */
+	if (rep.nrows)
+		qsort(rep.rows, rep.nrows, sizeof(*rep.rows), cmp_row);
+	if (rep.nworst)
+		qsort(rep.worst, rep.nworst, sizeof(*rep.worst), cmp_worst);
 	if (json)
 		print_json(&rep, argv[optind], in, cat_rebuild_stats(rb));
 	else

@@ -162,16 +162,6 @@ out:
 	t->user = NULL;
 }
 
-static const char *state_name(enum cat_task_state s)
-{
-	switch (s) {
-	case CAT_TASK_LIVE:	return "not freed";
-	case CAT_TASK_POLLING:	return "polling";
-	case CAT_TASK_FREED:	return "freed";
-	}
-	return "?";
-}
-
 static int cmp_row(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
@@ -222,7 +212,7 @@ static void print_text(struct report *r, const char *path,
 		printf("%6" PRIu64 "  %-*.160s %8u %12.3f %12.3f %11.3f %10s %10s %5u  %s%s\n",
 		       w->id, sitew, w->site, w->polls, us(w->busy_ns),
 		       us(w->offcpu_ns), us(w->longest_ns), med, max,
-		       w->blocking, state_name(w->state),
+		       w->blocking, cat_task_state_name(w->state),
 		       w->spawn_blocking ? " (spawn_blocking)" : "");
 	}
 	printf("\n# worst polls\n%12s %6s %6s %8s %12s %12s  %-8s %s\n",
@@ -297,7 +287,7 @@ static void print_json(struct report *r, const char *path,
 		gnum(g, "wake_to_poll_max_us", us(w->wake_max_ns));
 		gint(g, "blocking_polls", w->blocking);
 		gstr(g, "state");
-		gstr(g, state_name(w->state));
+		gstr(g, cat_task_state_name(w->state));
 		gstr(g, "spawn_blocking");
 		yajl_gen_bool(g, w->spawn_blocking);
 		yajl_gen_map_close(g);

@@ -779,16 +779,6 @@ static void on_marker(void *ctx, const struct cat_rb_marker *m)
 	ev_close(j);
 }
 
-static const char *task_state_name(enum cat_task_state s)
-{
-	switch (s) {
-	case CAT_TASK_LIVE:	return "not freed";
-	case CAT_TASK_POLLING:	return "polling";
-	case CAT_TASK_FREED:	return "freed";
-	}
-	return "?";
-}
-
 /* Compact mode: the task's whole life as one slice on its lane. */
 static void task_life(struct cat_json *j, const struct cat_rb_task *t,
 		      const char *site)
@@ -815,7 +805,7 @@ static void task_life(struct cat_json *j, const struct cat_rb_task *t,
 	kdur(j, "off_cpu_us", t->offcpu_ns);
 	kdur(j, "longest_poll_us", t->longest_poll_ns);
 	kint(j, "blocking_polls", t->nblocking);
-	kstr(j, "state", task_state_name(t->state));
+	kstr(j, "state", cat_task_state_name(t->state));
 	yajl_gen_map_close(j->g);
 	ev_close(j);
 }

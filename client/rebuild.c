@@ -181,6 +181,16 @@ const char *cat_poll_result_name(enum cat_poll_result r)
 	}
 }
 
+const char *cat_task_state_name(enum cat_task_state s)
+{
+	switch (s) {
+	case CAT_TASK_LIVE:	return "not freed";
+	case CAT_TASK_POLLING:	return "polling";
+	case CAT_TASK_FREED:	return "freed";
+	}
+	return "?";
+}
+
 /* ------------------------------------------------------------------ */
 /* State                                                               */
 /* ------------------------------------------------------------------ */

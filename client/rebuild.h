@@ -157,6 +157,8 @@ enum cat_cut {
 };
 const char *cat_cut_name(enum cat_cut c);
 const char *cat_poll_result_name(enum cat_poll_result r);
+/* "not freed", "polling", "freed": the state at the end, for people */
+const char *cat_task_state_name(enum cat_task_state s);
 
 /* One poll of one task instance (the outermost TASK_POLL frame). */
 struct cat_rb_poll {

@@ -253,6 +253,21 @@ static void sw(unsigned int cpu, unsigned long long t, unsigned int prev,
 	put(cpu, &s, sizeof(s));
 }
 
+/*
+ * tokio::spawn at @t from @site (when the binary has that site probe),
+ * OwnedTasks::bind @bind_dt later, returning @task @ret_dt after @t.
+ */
+static void spawn(unsigned int cpu, unsigned long long t, unsigned int tid,
+		  unsigned long long site, unsigned long long task,
+		  unsigned int bind_dt, unsigned int ret_dt)
+{
+	if (use[P_SPAWN_SITE])
+		entry(cpu, t, tid, P_SPAWN_SITE, 0, 0, site);
+	entry(cpu, t + bind_dt, tid, P_BIND, 0, 0,
+	      use[P_SPAWN_SITE] ? BIAS + 0x47321 : site);
+	ret(cpu, t + ret_dt, tid, P_BIND, task);
+}
+
 /* worker @tid on @cpu leaves the CPU in @state for @d ns and returns */
 static unsigned long long off(unsigned int cpu, unsigned long long t,
 			      unsigned int tid, unsigned int state,
@@ -285,11 +300,7 @@ static unsigned long long gen_current(unsigned long tasks, unsigned long polls,
 	t += 500;
 	for (unsigned long i = 0; i < tasks; i++) {
 		ptr[i] = 0x7f0000100000ull + i * 0x90;
-		if (use[P_SPAWN_SITE])
-			entry(0, t, tid, P_SPAWN_SITE, 0, 0, site_main);
-		entry(0, t + 60, tid, P_BIND, 0, 0,
-		      use[P_SPAWN_SITE] ? BIAS + 0x47321 : site_main);
-		ret(0, t + 200, tid, P_BIND, ptr[i]);
+		spawn(0, t, tid, site_main, ptr[i], 60, 200);
 		t += 250;
 	}
 	for (unsigned long r = 0; r < polls; r++) {
@@ -394,11 +405,7 @@ int main(int argc, char **argv)
 	for (unsigned long i = 0; i < (tasks + 1) / 2; i++, spawned++) {
 		ptr[i] = 0x7f0000100000ull + i * 0x200;
 		left[i] = polls;
-		if (use[P_SPAWN_SITE])
-			entry(0, t, TGID, P_SPAWN_SITE, 0, 0, site_main);
-		entry(0, t + 50, TGID, P_BIND, 0, 0,
-		      use[P_SPAWN_SITE] ? BIAS + 0x47321 : site_main);
-		ret(0, t + 200, TGID, P_BIND, ptr[i]);
+		spawn(0, t, TGID, site_main, ptr[i], 50, 200);
 		t += 300;
 		queue[qt++ % nq] = i;
 	}
@@ -455,13 +462,7 @@ int main(int argc, char **argv)
 
 				ptr[n] = ptr[k];
 				left[n] = polls;
-				if (use[P_SPAWN_SITE])
-					entry(cpu, t, tid, P_SPAWN_SITE, 0, 0,
-					      site_task);
-				entry(cpu, t + 50, tid, P_BIND, 0, 0,
-				      use[P_SPAWN_SITE] ? BIAS + 0x47321 :
-				      site_task);
-				ret(cpu, t + 150, tid, P_BIND, ptr[n]);
+				spawn(cpu, t, tid, site_task, ptr[n], 50, 150);
 				t += 200;
 				ready[n] = t;
 				queue[qt++ % nq] = n;

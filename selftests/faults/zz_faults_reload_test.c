@@ -18,40 +18,12 @@
  * sessions whose buffers are freed late). It unloads the module,
  * so its name sorts it last; it leaves the module loaded.
  */
-#include <sys/syscall.h>
-
 #include "kselftest_harness.h"
 #include "faults.h"
 
 #define CYCLES		20
 #define WARMUP		3	/* cycles before the first measurement */
 #define LEAK_SLACK_KB	(16 * 1024)
-
-static int cat_rmmod(void)
-{
-	return syscall(SYS_delete_module, "cat", O_NONBLOCK) ? -errno : 0;
-}
-
-static int cat_insmod(void)
-{
-	const char *ko = getenv("CAT_KO");
-	int fd, ret = 0;
-
-	if (!ko)
-		ko = "/lib/modules/cat.ko";
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, "", 0))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static bool cat_loaded(void)
-{
-	return access(cat_path(CAT_CONTROL_FILE), F_OK) == 0;
-}
 
 static long meminfo_kb(const char *key)
 {
@@ -106,8 +78,8 @@ FIXTURE(reload) {
 
 FIXTURE_SETUP(reload)
 {
-	if (!cat_loaded())
-		ASSERT_EQ(0, cat_insmod());
+	if (!cat_module_loaded())
+		ASSERT_EQ(0, cat_module_load());
 	cat_control("stop");
 	cat_control("reset");
 	cat_control("clear");
@@ -119,8 +91,8 @@ FIXTURE_TEARDOWN(reload)
 {
 	char cmd[128];
 
-	if (!cat_loaded())
-		cat_insmod();
+	if (!cat_module_loaded())
+		cat_module_load();
 	if (!_metadata->passed && !access("/out", W_OK)) {
 		snprintf(cmd, sizeof(cmd), "cp -r %s /out/faults-reload", self->dir);
 		if (system(cmd))
@@ -161,7 +133,7 @@ TEST_F_TIMEOUT(reload, rmmod_insmod_while_catctl_traces, 600)
 		EXPECT_TRUE(live) TH_LOG("cycle %d: no session came up", i);
 		/* rmmod while catctl drains; retry if it is refused */
 		for (int k = 0; k < 250; k++) {
-			ret = cat_rmmod();
+			ret = cat_module_unload();
 			if (ret != -EBUSY && ret != -EAGAIN)
 				break;
 			usleep(20000);
@@ -180,7 +152,7 @@ TEST_F_TIMEOUT(reload, rmmod_insmod_while_catctl_traces, 600)
 		EXPECT_EQ(0, f_dump(self->dir, raw)) TH_LOG("cycle %d: dump", i);
 		rename(err, perr);
 		unlink(raw);
-		ret = cat_insmod();
+		ret = cat_module_load();
 		ASSERT_EQ(0, ret) TH_LOG("cycle %d: insmod: %s", i, strerror(-ret));
 		ASSERT_TRUE(f_stats(&st));
 		EXPECT_STREQ("idle", st.state);

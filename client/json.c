@@ -391,7 +391,11 @@ static uint64_t fnv(const char *s)
 	return h;
 }
 
-/* The spawn site of @t, looked up once per task instance. */
+/*
+ * The spawn site of @t, looked up once per task instance: either the
+ * cached copy or @buf, so callers must use the return value (@buf is left
+ * untouched when the site is cached).
+ */
 static const char *task_site(struct cat_json *j, const struct cat_rb_task *t,
 			     char *buf, size_t len)
 {
@@ -588,8 +592,8 @@ static void on_poll(void *ctx, const struct cat_rb_poll *p)
 	struct cat_json *j = ctx;
 	const char *cname = p->blocking ? "terrible" : task_color(j, p->task);
 	uint32_t tpid = CAT_JSON_TASKS_PID(j->o.tgid);
-	char site[512], tb[32], name[48];
-	const char *thread;
+	char sitebuf[512], tb[32], name[48];
+	const char *thread, *site;
 
 	if (p->blocking)
 		j->blocking++;
@@ -600,7 +604,8 @@ static void on_poll(void *ctx, const struct cat_rb_poll *p)
 			snprintf(name, sizeof(name), "task %" PRIu64,
 				 p->task->id);
 			poll_event(j, p, p->tgid, p->tid, name,
-				   task_site(j, p->task, site, sizeof(site)),
+				   task_site(j, p->task, sitebuf,
+					     sizeof(sitebuf)),
 				   thread_name(j, p->tid, tb, sizeof(tb)),
 				   cname);
 		} else {
@@ -613,7 +618,8 @@ static void on_poll(void *ctx, const struct cat_rb_poll *p)
 		return;
 	}
 	thread = thread_name(j, p->tid, tb, sizeof(tb));
-	task_site(j, p->task, site, sizeof(site));
+	/* the cached site or @sitebuf: only the return value is the site */
+	site = task_site(j, p->task, sitebuf, sizeof(sitebuf));
 	snprintf(name, sizeof(name), "task %" PRIu64, p->task->id);
 	poll_event(j, p, p->tgid, p->tid, name, site, thread, cname);
 	poll_event(j, p, tpid, CAT_JSON_TASK_TID(p->task->id), name, site,

@@ -22,6 +22,9 @@
 #define TGID	100
 #define TASK_A	0x7f0000001000ull
 #define TASK_B	0x7f0000002000ull
+/* spawn call sites (the call instruction; no DWARF: shown as addresses) */
+#define SITE_A	0x8fffull
+#define SITE_B	0x9abcull
 
 enum { P_POLL = 1, P_FUT, P_WAKE, P_FREE, P_BIND };
 
@@ -58,8 +61,9 @@ static void *add(unsigned int c, unsigned int type, size_t size, uint64_t t,
 	return h;
 }
 
-static void entry(unsigned int c, uint64_t t, unsigned int tid,
-		  unsigned int id, uint64_t a0)
+/* @ra: the caller's return address (ELF vaddr): tells spawn sites apart */
+static void entry_ra(unsigned int c, uint64_t t, unsigned int tid,
+		     unsigned int id, uint64_t a0, uint64_t ra)
 {
 	unsigned int n = probes[id - 1].nargs;
 	struct cat_rec_probe_entry *e =
@@ -70,9 +74,15 @@ static void entry(unsigned int c, uint64_t t, unsigned int tid,
 	e->probe_id = id;
 	e->nargs = n;
 	e->ip = BIAS + probes[id - 1].vaddr;
-	e->args[n] = BIAS + 0x9000;
+	e->args[n] = BIAS + ra;
 	if (n)
 		e->args[0] = a0;
+}
+
+static void entry(unsigned int c, uint64_t t, unsigned int tid,
+		  unsigned int id, uint64_t a0)
+{
+	entry_ra(c, t, tid, id, a0, 0x9000);
 }
 
 static void ret(unsigned int c, uint64_t t, unsigned int tid,
@@ -125,7 +135,7 @@ static char *make_trace(const char *tag)
 	sw(0, t + 10, 0, 0, 101, TGID, 0, 0);
 	entry(0, t + 100, 101, P_BIND, 0);
 	ret(0, t + 200, 101, P_BIND, TASK_A);
-	entry(0, t + 300, 101, P_BIND, 0);
+	entry_ra(0, t + 300, 101, P_BIND, 0, SITE_B + 1);
 	ret(0, t + 400, 101, P_BIND, TASK_B);
 	entry(0, t + 1000, 101, P_POLL, TASK_A);		/* A#1 */
 	entry(0, t + 1100, 101, P_FUT, TASK_A + 0x40);
@@ -342,6 +352,52 @@ TEST_F(conv, poll_slices_and_args)
 	EXPECT_EQ(2, blocking);		/* on both lanes */
 }
 
+/*
+ * Each poll names its own task's spawn site, on both lanes, in every
+ * poll after the first too (the site is looked up once and cached: a
+ * cached site once came out as whatever the stack held, usually the
+ * previous task's site). Tasks A and B are polled in turn, each spawned
+ * from its own call, so a poll showing the other task's site fails here.
+ */
+static void check_poll_sites(struct __test_metadata *_metadata, yajl_val ev,
+			     int want_polls)
+{
+	char site_a[32], site_b[32];
+	int n = 0;
+
+	snprintf(site_a, sizeof(site_a), "%#llx", SITE_A);
+	snprintf(site_b, sizeof(site_b), "%#llx", SITE_B);
+	for (size_t i = 0; i < YAJL_GET_ARRAY(ev)->len; i++) {
+		yajl_val e = YAJL_GET_ARRAY(ev)->values[i], a;
+		const char *cat = gets(e, "cat"), *site, *loc, *want;
+
+		if (!is(e, "X", NULL) || !cat || strcmp(cat, "poll"))
+			continue;
+		a = get(e, "args");
+		ASSERT_NE(NULL, a);
+		want = geti(a, "task") == 1 ? site_a : site_b;
+		site = gets(a, "spawned_at");
+		loc = gets(a, "location");
+		ASSERT_NE(NULL, site);
+		ASSERT_NE(NULL, loc);
+		EXPECT_STREQ(want, site) TH_LOG("task %lld poll %lld",
+						geti(a, "task"), geti(a, "poll"));
+		/* A#1 polled a nested future; the others show their site */
+		if (geti(a, "task") == 1 && geti(a, "poll") == 1) {
+			EXPECT_STREQ("app::main::{{closure}}", loc);
+		} else {
+			EXPECT_STREQ(want, loc);
+		}
+		n++;
+	}
+	EXPECT_EQ(want_polls, n);
+}
+
+TEST_F(conv, every_poll_names_its_own_spawn_site)
+{
+	check_poll_sites(_metadata, self->ev, 10);	/* 5 polls, 2 lanes */
+}
+
 TEST_F(conv, flows)
 {
 	int spawn_s = 0, spawn_f = 0, wake_s = 0, migrate = 0, idle = 0;
@@ -493,6 +549,11 @@ TEST_F(compact, one_slice_per_poll_on_its_thread)
 	EXPECT_EQ(3, polls[2]);
 	EXPECT_EQ(1, with_args);
 	EXPECT_EQ(0, on_task_lanes);
+}
+
+TEST_F(compact, polls_with_args_name_their_own_site)
+{
+	check_poll_sites(_metadata, self->ev, 1);	/* only A#2 has args */
 }
 
 TEST_F(compact, plain_poll_is_exact)

@@ -132,6 +132,9 @@ enum cat_offcpu cat_offcpu_state(const struct cat_rec_sched_switch *s)
 		return CAT_OFFCPU_IOWAIT;
 	if (st == CAT_TASK_RUNNING)
 		return CAT_OFFCPU_YIELDED;
+	/* TASK_IDLE is UNINTERRUPTIBLE | NOLOAD: test it first */
+	if ((st & CAT_TASK_IDLE) == CAT_TASK_IDLE)
+		return CAT_OFFCPU_IDLE_WAIT;
 	if (st & CAT_TASK_UNINTERRUPTIBLE)
 		return CAT_OFFCPU_DISK;
 	if (st & CAT_TASK_INTERRUPTIBLE)
@@ -147,6 +150,7 @@ const char *cat_offcpu_name(enum cat_offcpu st)
 		[CAT_OFFCPU_SLEEPING] = "sleeping",
 		[CAT_OFFCPU_IOWAIT] = "iowait",
 		[CAT_OFFCPU_DISK] = "disk",
+		[CAT_OFFCPU_IDLE_WAIT] = "idle-wait",
 		[CAT_OFFCPU_OTHER] = "other",
 	};
 
@@ -156,7 +160,7 @@ const char *cat_offcpu_name(enum cat_offcpu st)
 bool cat_offcpu_voluntary(enum cat_offcpu st)
 {
 	return st == CAT_OFFCPU_SLEEPING || st == CAT_OFFCPU_IOWAIT ||
-	       st == CAT_OFFCPU_DISK;
+	       st == CAT_OFFCPU_DISK || st == CAT_OFFCPU_IDLE_WAIT;
 }
 
 const char *cat_cut_name(enum cat_cut c)

@@ -75,6 +75,7 @@ enum cat_offcpu {
 	CAT_OFFCPU_SLEEPING,	/* S: waiting for an event (epoll, futex) */
 	CAT_OFFCPU_IOWAIT,	/* blocked in I/O wait */
 	CAT_OFFCPU_DISK,	/* D: uninterruptible, not iowait */
+	CAT_OFFCPU_IDLE_WAIT,	/* I: TASK_IDLE, uninterruptible but idle */
 	CAT_OFFCPU_OTHER,	/* stopped, traced, parked, dead */
 	CAT_OFFCPU_MAX
 };

@@ -125,7 +125,14 @@ struct cat_rec_probe_return {
  * Values of @prev_state: the kernel's task state bits at the switch
  * (prev->__state), masked to CAT_TASK_STATE_MASK (modifier bits such as
  * TASK_FREEZABLE are dropped). 0 is runnable; with CAT_SWITCH_F_PREEMPT
- * the task was preempted while runnable.
+ * the task was preempted while runnable. The values are the kernel's
+ * (6.1 to 7.x; cat.ko checks them at build time).
+ *
+ * The mask keeps TASK_NOLOAD, so TASK_IDLE (UNINTERRUPTIBLE | NOLOAD, the
+ * kernel's "I": an idle wait) is told apart from a "D" sleep. The bit was
+ * added without a version change: the layout is the same, an older
+ * reader still sees TASK_IDLE as uninterruptible, and traces from older
+ * modules record TASK_IDLE as plain UNINTERRUPTIBLE.
  */
 #define CAT_TASK_RUNNING		0x0000
 #define CAT_TASK_INTERRUPTIBLE		0x0001	/* S: sleeping, woken by events */
@@ -134,7 +141,9 @@ struct cat_rec_probe_return {
 #define CAT_TASK_TRACED			0x0008	/* t */
 #define CAT_TASK_DEAD			0x0080
 #define CAT_TASK_PARKED			0x0040
-#define CAT_TASK_STATE_MASK		0x00cf
+#define CAT_TASK_NOLOAD			0x0400	/* with UNINTERRUPTIBLE: I */
+#define CAT_TASK_IDLE			(CAT_TASK_UNINTERRUPTIBLE | CAT_TASK_NOLOAD)
+#define CAT_TASK_STATE_MASK		0x04cf
 
 #define CAT_COMM_LEN		16
 

@@ -192,6 +192,17 @@ int cat_sched_init(void)
 {
 	int i;
 
+	/* the record's prev_state bits are the kernel's (cat_abi.h) */
+	BUILD_BUG_ON(CAT_TASK_INTERRUPTIBLE != TASK_INTERRUPTIBLE);
+	BUILD_BUG_ON(CAT_TASK_UNINTERRUPTIBLE != TASK_UNINTERRUPTIBLE);
+	BUILD_BUG_ON(CAT_TASK_STOPPED != __TASK_STOPPED);
+	BUILD_BUG_ON(CAT_TASK_TRACED != __TASK_TRACED);
+	BUILD_BUG_ON(CAT_TASK_PARKED != TASK_PARKED);
+	BUILD_BUG_ON(CAT_TASK_DEAD != TASK_DEAD);
+	BUILD_BUG_ON(CAT_TASK_NOLOAD != TASK_NOLOAD);
+	/* TASK_IDLE must survive the mask, or idle waits read as D */
+	BUILD_BUG_ON((TASK_IDLE & CAT_TASK_STATE_MASK) != TASK_IDLE);
+
 	for_each_kernel_tracepoint(cat_lookup_tracepoint, NULL);
 	for (i = 0; i < ARRAY_SIZE(cat_tracepoints); i++) {
 		if (!cat_tracepoints[i].tp) {

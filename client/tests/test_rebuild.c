@@ -813,6 +813,52 @@ TEST(blocking_polls)
  * whole run loop is one long poll that polls the other tasks. It is not
  * a blocking poll, and its parking between polls is idle time.
  */
+/*
+ * The off-CPU state of every prev_state the module records, by its name
+ * (what the JSON and dump print). TASK_IDLE is UNINTERRUPTIBLE | NOLOAD:
+ * it once read as "disk", both because the module's mask dropped NOLOAD
+ * and because UNINTERRUPTIBLE was tested first.
+ */
+TEST(offcpu_state_names)
+{
+	static const struct {
+		unsigned int state, flags;
+		const char *name;
+		bool voluntary;
+	} cases[] = {
+		{ CAT_TASK_RUNNING, CAT_SWITCH_F_PREEMPT, "preempted", false },
+		{ CAT_TASK_INTERRUPTIBLE, CAT_SWITCH_F_PREEMPT, "preempted", false },
+		{ CAT_TASK_RUNNING, 0, "yielded", false },
+		{ CAT_TASK_INTERRUPTIBLE, 0, "sleeping", true },
+		{ CAT_TASK_UNINTERRUPTIBLE, CAT_SWITCH_F_IOWAIT, "iowait", true },
+		{ CAT_TASK_UNINTERRUPTIBLE, 0, "disk", true },
+		{ CAT_TASK_IDLE, 0, "idle-wait", true },
+		{ CAT_TASK_NOLOAD | CAT_TASK_UNINTERRUPTIBLE, 0, "idle-wait", true },
+		{ CAT_TASK_STOPPED, 0, "other", false },
+		{ CAT_TASK_TRACED, 0, "other", false },
+		{ CAT_TASK_PARKED, 0, "other", false },
+		{ CAT_TASK_DEAD, 0, "other", false },
+	};
+
+	/* the module records prev_state & MASK: TASK_IDLE must survive it */
+	EXPECT_EQ(CAT_TASK_IDLE, CAT_TASK_IDLE & CAT_TASK_STATE_MASK);
+	EXPECT_EQ(0x402, CAT_TASK_IDLE);	/* the kernel's value */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cat_rec_sched_switch sw = { 0 };
+		enum cat_offcpu st;
+
+		sw.h.type = CAT_REC_SCHED_SWITCH;
+		sw.h.flags = cases[i].flags;
+		sw.prev_state = cases[i].state & CAT_TASK_STATE_MASK;
+		st = cat_offcpu_state(&sw);
+		EXPECT_STREQ(cases[i].name, cat_offcpu_name(st))
+			TH_LOG("state %#x flags %#x", cases[i].state,
+			       cases[i].flags);
+		EXPECT_EQ(cases[i].voluntary, cat_offcpu_voluntary(st));
+	}
+	EXPECT_STREQ("unknown", cat_offcpu_name(CAT_OFFCPU_MAX));
+}
+
 TEST(worker_loop_hosting_task_polls)
 {
 	struct seen *s = malloc(sizeof(*s));

@@ -115,6 +115,8 @@ int cat_convert_file(const char *raw, const char *json,
 		ro.block_offcpu_ns = opts->block_threshold_us * 1000;
 	if (opts && opts->long_poll_us)
 		ro.long_poll_ns = opts->long_poll_us * 1000;
+	if (sum)
+		memset(sum, 0, sizeof(*sum));
 
 	r = cat_trace_open(raw, err, errlen);
 	if (!r)
@@ -221,11 +223,18 @@ out:
 			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		}
 		/* a damaged trace still gives its readable part */
-		if ((!ret || ret == -EINVAL) && j && rename(tmp, json)) {
-			ret = -errno;
-			snprintf(err, errlen, "%s: %s", json, strerror(errno));
+		if ((!ret || ret == -EINVAL) && j) {
+			if (rename(tmp, json)) {
+				ret = -errno;
+				snprintf(err, errlen, "%s: %s", json,
+					 strerror(errno));
+			} else if (sum) {
+				sum->written = true;
+			}
 		}
 		unlink(tmp);
+	} else if (out && sum && (!ret || ret == -EINVAL)) {
+		sum->written = true;	/* stdout */
 	}
 	free(tmp);
 	cat_rebuild_free(rb);
@@ -343,13 +352,22 @@ static int run(int argc, char **argv)
 	}
 	ret = cat_convert_file(argv[optind], output, &co, &sum, err,
 			       sizeof(err));
-	if (ret)
-		fprintf(stderr, "catctl convert: %s\n", err);
-	if (!ret || ret == -EINVAL)
+	/*
+	 * The summary only for a file this run wrote: a trace that could not
+	 * be opened leaves any older output as it was, and saying "-> x.json"
+	 * then made the stale file look like the result.
+	 */
+	if (ret && !sum.written)
+		fprintf(stderr, "catctl convert: %s (%s not written)\n", err,
+			output);
+	else if (ret)
+		fprintf(stderr, "catctl convert: %s (converted what came before)\n",
+			err);
+	if (sum.written)
 		fprintf(stderr, "catctl convert: %zu records, %zu threads, %zu task instances, %zu polls (%zu blocking) -> %s (%s detail)\n",
 			sum.records, sum.threads, sum.tasks, sum.polls,
 			sum.blocking_polls, output, cat_detail_name(sum.detail));
-	if ((!ret || ret == -EINVAL) && co.detail == CAT_DETAIL_AUTO &&
+	if (sum.written && co.detail == CAT_DETAIL_AUTO &&
 	    sum.detail == CAT_DETAIL_COMPACT)
 		fprintf(stderr, "catctl convert: over %d polls, so compact detail (one slice per poll, task totals on the task lanes); --detail full keeps every arg, nested future poll and flow\n",
 			CAT_DETAIL_AUTO_MAX_POLLS);

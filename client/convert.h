@@ -6,6 +6,7 @@
 #ifndef CAT_CONVERT_H
 #define CAT_CONVERT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,11 +45,15 @@ struct cat_convert_summary {
 	size_t blocking_polls;
 	size_t threads;
 	enum cat_detail detail;		/* what was written: full or compact */
+	bool written;			/* @json holds this conversion */
 };
 
 /*
  * Convert @raw into @json (opts may be NULL). Returns 0, or a negative
- * errno with a message in @err.
+ * errno with a message in @err. -EINVAL is bad input: either @raw could
+ * not be opened as a trace (sum->written false: @json was not touched,
+ * an older file of that name is left as it was) or it is damaged after a
+ * readable part, which was converted (sum->written true).
  */
 int cat_convert_file(const char *raw, const char *json,
 		     const struct cat_convert_opts *opts,

@@ -10,8 +10,11 @@
  * (client/catctl.h: 5 unusable binary, 6 nothing to probe). "catctl start"
  * checks the binary before it looks for the module, so the answer must be
  * about the binary even on a machine without cat.ko, and the program must
- * not have been run. Last, "catctl status" as a non-root user says
- * "permission denied ... root" with exit code 4.
+ * not have been run. "catctl convert" and "catctl report" of a file that
+ * is no trace (missing, a directory, empty, not a trace, cut inside its
+ * header) exit 5 with one line naming it, and convert neither writes nor
+ * touches the output, nor claims it did. Last, "catctl status" as a
+ * non-root user says "permission denied ... root" with exit code 4.
  *
  * The files are made on the fly from the Rust programs of selftests/rust
  * (strip, truncation) and from bytes written here (ELF headers).
@@ -302,6 +305,120 @@ TEST_F(bad, symbols)
 
 	ASSERT_EQ(0, run_catctl(argv, &r, -1));
 	check_answer(_metadata, variant, self->path, "symbols", &r);
+}
+
+/*
+ * Traces that cannot be opened at all. convert used to print its success
+ * summary ("0 records ... -> x.json") after the error, while an older
+ * x.json stayed in place looking like the result.
+ */
+FIXTURE(notrace) {
+	char dir[64];
+	char in[128];
+	char out[128];
+};
+
+FIXTURE_VARIANT(notrace) {
+	const char *what;
+	const void *bytes;	/* file content; NULL: see what */
+	size_t len;
+};
+
+FIXTURE_VARIANT_ADD(notrace, missing) { .what = "missing" };
+FIXTURE_VARIANT_ADD(notrace, directory) { .what = "directory" };
+FIXTURE_VARIANT_ADD(notrace, empty) { .what = "empty", .bytes = "", .len = 0 };
+FIXTURE_VARIANT_ADD(notrace, not_a_trace) {
+	.what = "text", .bytes = "{\"traceEvents\": []}\n", .len = 20,
+};
+FIXTURE_VARIANT_ADD(notrace, cut_header) {
+	.what = "cut header", .bytes = "CATTRACE\1\0\0\0", .len = 12,
+};
+
+FIXTURE_SETUP(notrace)
+{
+	snprintf(self->dir, sizeof(self->dir), "/tmp/cat-notrace.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	snprintf(self->in, sizeof(self->in), "%s/in.cat", self->dir);
+	snprintf(self->out, sizeof(self->out), "%s/in.json", self->dir);
+	if (!strcmp(variant->what, "directory")) {
+		ASSERT_EQ(0, mkdir(self->in, 0755));
+	} else if (variant->bytes) {
+		ASSERT_EQ(0, write_file(self->in, variant->bytes, variant->len,
+					0644));
+	}
+	/* an older conversion under the output name */
+	ASSERT_EQ(0, write_file(self->out, "stale\n", 6, 0644));
+}
+
+FIXTURE_TEARDOWN(notrace)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
+	if (system(cmd))
+		TH_LOG("cannot remove %s", self->dir);
+}
+
+static void check_no_trace(struct __test_metadata *_metadata,
+			   const char *in, const struct result *r)
+{
+	TH_LOG("exit %d: %s", r->code, r->err);
+	EXPECT_EQ(CATCTL_EXIT_BAD_INPUT, r->code);
+	EXPECT_EQ(1, r->err_lines);
+	EXPECT_NE(NULL, strstr(r->err, in));
+	/* no summary of a conversion that did not happen */
+	EXPECT_EQ(NULL, strstr(r->err, " records, "));
+	EXPECT_EQ(NULL, strstr(r->err, "->"));
+}
+
+TEST_F(notrace, convert)
+{
+	char tmp[160], buf[16] = "";
+	char *argv[] = { "catctl", "convert", self->in, "-o", self->out, NULL };
+	struct result r;
+	FILE *f;
+
+	ASSERT_EQ(0, run_catctl(argv, &r, -1));
+	check_no_trace(_metadata, self->in, &r);
+	EXPECT_NE(NULL, strstr(r.err, "not written"));
+	/* the older file is neither replaced nor removed */
+	f = fopen(self->out, "r");
+	ASSERT_NE(NULL, f);
+	EXPECT_EQ(6, fread(buf, 1, sizeof(buf) - 1, f));
+	fclose(f);
+	EXPECT_STREQ("stale\n", buf);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", self->out);
+	EXPECT_NE(0, access(tmp, F_OK));
+	EXPECT_STREQ("", r.out);
+}
+
+/* The default output name (in.json) is not touched either. */
+TEST_F(notrace, convert_default_output)
+{
+	char *argv[] = { "catctl", "convert", self->in, NULL };
+	struct stat before, after;
+	struct result r;
+
+	ASSERT_EQ(0, stat(self->out, &before));
+	ASSERT_EQ(0, run_catctl(argv, &r, -1));
+	check_no_trace(_metadata, self->in, &r);
+	ASSERT_EQ(0, stat(self->out, &after));
+	EXPECT_EQ(before.st_ino, after.st_ino);
+	EXPECT_EQ(6, after.st_size);
+}
+
+TEST_F(notrace, report)
+{
+	char *argv[] = { "catctl", "report", self->in, NULL };
+	char *jargv[] = { "catctl", "report", "-f", "json", self->in, NULL };
+	struct result r;
+
+	ASSERT_EQ(0, run_catctl(argv, &r, -1));
+	check_no_trace(_metadata, self->in, &r);
+	EXPECT_STREQ("", r.out);
+	ASSERT_EQ(0, run_catctl(jargv, &r, -1));
+	check_no_trace(_metadata, self->in, &r);
+	EXPECT_STREQ("", r.out);
 }
 
 /* catctl status without root: a plain sentence and exit code 4. */

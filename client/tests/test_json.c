@@ -640,6 +640,7 @@ TEST(corrupted_traces_convert_cleanly)
 {
 	char *path = make_trace("fuzz"), bad[300], out[300], err[512];
 	struct cat_convert_opts o = { 0 };
+	struct cat_convert_summary sum;
 	unsigned char *b;
 	size_t len, ok = 0, rejected = 0;
 	FILE *f;
@@ -666,7 +667,9 @@ TEST(corrupted_traces_convert_cleanly)
 		b[i] ^= 0x5a;
 		/* odd bytes in compact detail: its polls bypass yajl */
 		o.detail = i % 2 ? CAT_DETAIL_COMPACT : CAT_DETAIL_AUTO;
-		ret = cat_convert_file(bad, out, &o, NULL, err, sizeof(err));
+		ret = cat_convert_file(bad, out, &o, &sum, err, sizeof(err));
+		/* "written" is what catctl convert's summary relies on */
+		EXPECT_EQ(!access(out, F_OK), sum.written) TH_LOG("byte %zu", i);
 		if (ret) {
 			EXPECT_EQ(-EINVAL, ret);
 			EXPECT_NE(NULL, strstr(err, "offset")) TH_LOG("%s", err);
@@ -691,13 +694,15 @@ TEST(corrupted_traces_convert_cleanly)
 
 TEST(bad_input_gives_an_error_not_a_file)
 {
+	struct cat_convert_summary sum = { .written = true };
 	char err[512];
 	char out[] = "/tmp/test_json.none.json";
 
 	EXPECT_EQ(-EINVAL, cat_convert_file("/nonexistent.cat", out, NULL,
-					    NULL, err, sizeof(err)));
+					    &sum, err, sizeof(err)));
 	EXPECT_NE(NULL, strstr(err, "/nonexistent.cat"));
 	EXPECT_NE(0, access(out, F_OK));
+	EXPECT_FALSE(sum.written);
 }
 
 TEST_HARNESS_MAIN

@@ -21,6 +21,7 @@
 #include "convert.h"
 #include "srcloc.h"
 #include "json.h"
+#include "losses.h"
 #include "rawfile.h"
 #include "rebuild.h"
 #include "symbols.h"
@@ -102,6 +103,7 @@ int cat_convert_file(const char *raw, const char *json,
 	struct cat_rebuild *rb = NULL;
 	struct cat_json *j = NULL;
 	struct cat_rb_sink sink;
+	struct cat_losses losses = { 0 };
 	const struct cat_rec_header *h;
 	char build_id[2 * CAT_TRACE_BUILD_ID_MAX + 1] = "";
 	char *tmp = NULL;
@@ -188,8 +190,14 @@ int cat_convert_file(const char *raw, const char *json,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	if (cat_losses_init(&losses, in)) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	cat_rebuild_add_tgid(rb, in->tgid);
 	while ((n = cat_trace_next(r, &h)) > 0) {
+		cat_losses_record(&losses, cat_trace_cpu(r), h);
 		if (cat_rebuild_record(rb, h)) {
 			ret = -ENOMEM;
 			snprintf(err, errlen, "out of memory");
@@ -202,6 +210,14 @@ int cat_convert_file(const char *raw, const char *json,
 		ret = -EINVAL;
 	}
 	cat_rebuild_finish(rb, in->end_ns);
+	cat_losses_finish(&losses);
+	for (unsigned int c = 0; c < losses.ncpus; c++) {
+		char what[600];
+
+		if (cat_losses_describe(&losses, c, what, sizeof(what)))
+			fprintf(stderr, "catctl: warning: %s\n", what);
+	}
+	cat_json_losses(j, &losses, in->end_ns);
 	if (cat_json_finish(j, cat_rebuild_stats(rb)) && !ret) {
 		ret = -EIO;
 		snprintf(err, errlen, "%s: write error", json);
@@ -215,6 +231,8 @@ int cat_convert_file(const char *raw, const char *json,
 		sum->blocking_polls = cat_json_blocking_polls(j);
 		sum->threads = st->max_threads;
 		sum->detail = detail;
+		sum->lost_records = losses.total.lost;
+		sum->missing_records = losses.total.missing;
 	}
 out:
 	if (out && !to_stdout) {
@@ -239,6 +257,7 @@ out:
 	free(tmp);
 	cat_rebuild_free(rb);
 	cat_json_free(j);
+	cat_losses_free(&losses);
 	cat_dwarf_close(dw);
 	cat_trace_close(r);
 	return ret;
@@ -364,8 +383,9 @@ static int run(int argc, char **argv)
 		fprintf(stderr, "catctl convert: %s (converted what came before)\n",
 			err);
 	if (sum.written)
-		fprintf(stderr, "catctl convert: %zu records, %zu threads, %zu task instances, %zu polls (%zu blocking) -> %s (%s detail)\n",
-			sum.records, sum.threads, sum.tasks, sum.polls,
+		fprintf(stderr, "catctl convert: %zu records (%" PRIu64 " lost, %" PRIu64 " missing), %zu threads, %zu task instances, %zu polls (%zu blocking) -> %s (%s detail)\n",
+			sum.records, sum.lost_records, sum.missing_records,
+			sum.threads, sum.tasks, sum.polls,
 			sum.blocking_polls, output, cat_detail_name(sum.detail));
 	if (sum.written && co.detail == CAT_DETAIL_AUTO &&
 	    sum.detail == CAT_DETAIL_COMPACT)

@@ -60,7 +60,8 @@ static void print_trailer(const struct cat_trace_info *in)
 	printf("#\n# end: %" PRIu64 " ns (%s)\n", in->end_ns,
 	       in->has_trailer ? "trailer" : "no trailer: last record");
 	if (!in->cpu_stats) {
-		printf("# per-CPU counters: unknown (truncated trace)\n");
+		printf("# per-CPU counters: unknown (%s)\n", in->has_trailer ?
+		       "the trailer has none" : "truncated trace");
 		return;
 	}
 	for (uint32_t c = 0; c < in->ncpus; c++) {

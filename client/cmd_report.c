@@ -20,6 +20,7 @@
 #include "catctl.h"
 #include "srcloc.h"
 #include "json.h"
+#include "losses.h"
 #include "rawfile.h"
 #include "rebuild.h"
 
@@ -50,6 +51,7 @@ struct live {
 struct report {
 	struct cat_dwarf *dw;
 	uint64_t t0;
+	struct cat_losses losses;
 	struct row *rows;
 	size_t nrows, caprows;
 	struct worst *worst;
@@ -176,9 +178,17 @@ static int cmp_worst(const void *a, const void *b)
 	return x->dur_ns > y->dur_ns ? -1 : x->dur_ns < y->dur_ns;
 }
 
-static double us(uint64_t ns)
+/*
+ * ns as µs with exactly three decimals, in integers: the text and the
+ * JSON show the same digits, and the JSON no "29977.419999999998".
+ */
+static const char *us(char buf[32], int64_t ns)
 {
-	return ns / 1000.0;
+	uint64_t a = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
+
+	snprintf(buf, 32, "%s%" PRIu64 ".%03u", ns < 0 ? "-" : "", a / 1000,
+		 (unsigned int)(a % 1000));
+	return buf;
 }
 
 static void print_text(struct report *r, const char *path,
@@ -187,10 +197,20 @@ static void print_text(struct report *r, const char *path,
 {
 	printf("# cat report: %s (binary %s, tgid %u)\n", path, in->binary,
 	       in->tgid);
-	printf("# %" PRIu64 " task instances, %" PRIu64 " polls, %" PRIu64
-	       " blocking, %" PRIu64 " records lost\n", st->tasks, st->polls,
-	       r->blocking, st->lost_records);
+	const struct cat_losses *l = &r->losses;
+	char b[5][32], what[600];
 	int sitew = 10;
+
+	printf("# %" PRIu64 " task instances, %" PRIu64 " polls, %" PRIu64
+	       " blocking, %" PRIu64 " records lost", st->tasks, st->polls,
+	       r->blocking, l->total.lost);
+	if (l->total.missing)
+		printf(", %" PRIu64 " missing", l->total.missing);
+	printf("%s\n", l->have_trailer ? "" :
+	       " (LOST markers only: no counters in the trace)");
+	for (unsigned int c = 0; c < l->ncpus; c++)
+		if (cat_losses_describe(l, c, what, sizeof(what)))
+			printf("# %s\n", what);
 
 	printf("# times in microseconds; off-CPU = inside polls; wake = wake-to-poll delay\n");
 	/* the site column is as wide as the longest site (up to 160) */
@@ -206,12 +226,12 @@ static void print_text(struct report *r, const char *path,
 		char med[32] = "-", max[32] = "-";
 
 		if (w->nwakes) {
-			snprintf(med, sizeof(med), "%.3f", us(w->wake_med_ns));
-			snprintf(max, sizeof(max), "%.3f", us(w->wake_max_ns));
+			us(med, w->wake_med_ns);
+			us(max, w->wake_max_ns);
 		}
-		printf("%6" PRIu64 "  %-*.160s %8u %12.3f %12.3f %11.3f %10s %10s %5u  %s%s\n",
-		       w->id, sitew, w->site, w->polls, us(w->busy_ns),
-		       us(w->offcpu_ns), us(w->longest_ns), med, max,
+		printf("%6" PRIu64 "  %-*.160s %8u %12s %12s %11s %10s %10s %5u  %s%s\n",
+		       w->id, sitew, w->site, w->polls, us(b[0], w->busy_ns),
+		       us(b[1], w->offcpu_ns), us(b[2], w->longest_ns), med, max,
 		       w->blocking, cat_task_state_name(w->state),
 		       w->spawn_blocking ? " (spawn_blocking)" : "");
 	}
@@ -221,30 +241,74 @@ static void print_text(struct report *r, const char *path,
 	for (size_t i = 0; i < r->nworst; i++) {
 		const struct worst *w = &r->worst[i];
 
-		printf("%12.3f %6" PRIu64 " %6u %8u %12.3f %12.3f  %-8s %s\n",
-		       us(w->start_ns - r->t0), w->task, w->seq, w->tid,
-		       us(w->dur_ns), us(w->offcpu_ns),
+		printf("%12s %6" PRIu64 " %6u %8u %12s %12s  %-8s %s\n",
+		       us(b[0], (int64_t)(w->start_ns - r->t0)), w->task,
+		       w->seq, w->tid, us(b[1], w->dur_ns),
+		       us(b[2], w->offcpu_ns),
 		       w->blocking ? "yes" : "no", w->where);
 	}
 }
 
 static void gstr(yajl_gen g, const char *s)
 {
-	if (yajl_gen_string(g, (const unsigned char *)s, strlen(s)) ==
-	    yajl_gen_invalid_string)
-		yajl_gen_string(g, (const unsigned char *)"?", 1);
+	cat_json_gen_str(g, s);
 }
 
-static void gnum(yajl_gen g, const char *k, double v)
+/* microseconds, three exact decimals */
+static void gus(yajl_gen g, const char *k, int64_t ns)
 {
 	gstr(g, k);
-	yajl_gen_double(g, v);
+	cat_json_gen_us(g, ns);
+}
+
+/* ... or null when there is no such time (the text says "-") */
+static void gus_or_null(yajl_gen g, const char *k, bool have, int64_t ns)
+{
+	gstr(g, k);
+	if (have)
+		cat_json_gen_us(g, ns);
+	else
+		yajl_gen_null(g);
 }
 
 static void gint(yajl_gen g, const char *k, long long v)
 {
 	gstr(g, k);
 	yajl_gen_integer(g, v);
+}
+
+static void print_losses_json(yajl_gen g, const struct cat_losses *l)
+{
+	gint(g, "lost_records", l->total.lost);
+	gint(g, "lost_markers", l->total.markers);
+	gint(g, "lost_in_markers", l->total.marked);
+	gstr(g, "kernel_counters");
+	yajl_gen_bool(g, l->have_trailer);
+	if (l->have_trailer) {
+		gint(g, "kernel_dropped", l->total.dropped);
+		gint(g, "kernel_records", l->total.written);
+		gint(g, "missing_records", l->total.missing);
+	}
+	gstr(g, "losses");
+	yajl_gen_array_open(g);
+	for (unsigned int c = 0; c < l->ncpus; c++) {
+		const struct cat_loss_cpu *x = &l->cpu[c];
+
+		if (!x->lost && !x->missing && !x->extra)
+			continue;
+		yajl_gen_map_open(g);
+		gint(g, "cpu", c);
+		gint(g, "lost", x->lost);
+		gint(g, "in_markers", x->marked);
+		gint(g, "read", x->read);
+		if (l->have_trailer) {
+			gint(g, "dropped", x->dropped);
+			gint(g, "written", x->written);
+			gint(g, "missing", x->missing);
+		}
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
 }
 
 static void print_json(struct report *r, const char *path,
@@ -257,7 +321,7 @@ static void print_json(struct report *r, const char *path,
 
 	if (!g)
 		return;
-	yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+	/* strings are made valid UTF-8 by cat_json_gen_str() */
 	yajl_gen_config(g, yajl_gen_beautify, 1);
 	yajl_gen_map_open(g);
 	gstr(g, "trace");
@@ -268,7 +332,7 @@ static void print_json(struct report *r, const char *path,
 	gint(g, "task_instances", st->tasks);
 	gint(g, "polls", st->polls);
 	gint(g, "blocking_polls", r->blocking);
-	gint(g, "lost_records", st->lost_records);
+	print_losses_json(g, &r->losses);
 	gstr(g, "tasks");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < r->nrows; i++) {
@@ -279,12 +343,14 @@ static void print_json(struct report *r, const char *path,
 		gstr(g, "spawned_at");
 		gstr(g, w->site);
 		gint(g, "polls", w->polls);
-		gnum(g, "busy_us", us(w->busy_ns));
-		gnum(g, "off_cpu_us", us(w->offcpu_ns));
-		gnum(g, "longest_poll_us", us(w->longest_ns));
+		gus(g, "busy_us", w->busy_ns);
+		gus(g, "off_cpu_us", w->offcpu_ns);
+		gus(g, "longest_poll_us", w->longest_ns);
 		gint(g, "wakes", w->nwakes);
-		gnum(g, "wake_to_poll_median_us", us(w->wake_med_ns));
-		gnum(g, "wake_to_poll_max_us", us(w->wake_max_ns));
+		gus_or_null(g, "wake_to_poll_median_us", w->nwakes,
+			    w->wake_med_ns);
+		gus_or_null(g, "wake_to_poll_max_us", w->nwakes,
+			    w->wake_max_ns);
 		gint(g, "blocking_polls", w->blocking);
 		gstr(g, "state");
 		gstr(g, cat_task_state_name(w->state));
@@ -302,9 +368,9 @@ static void print_json(struct report *r, const char *path,
 		gint(g, "task", w->task);
 		gint(g, "poll", w->seq);
 		gint(g, "thread", w->tid);
-		gnum(g, "start_us", us(w->start_ns - r->t0));
-		gnum(g, "duration_us", us(w->dur_ns));
-		gnum(g, "off_cpu_us", us(w->offcpu_ns));
+		gus(g, "start_us", (int64_t)(w->start_ns - r->t0));
+		gus(g, "duration_us", w->dur_ns);
+		gus(g, "off_cpu_us", w->offcpu_ns);
 		gstr(g, "blocking");
 		yajl_gen_bool(g, w->blocking != 0);
 		gstr(g, "location");
@@ -422,6 +488,12 @@ static int run(int argc, char **argv)
 	}
 	rep.t0 = in->start_ns;
 	rep.worst = calloc(rep.top, sizeof(*rep.worst));
+	if (cat_losses_init(&rep.losses, in)) {
+		fprintf(stderr, "catctl report: out of memory\n");
+		ret = CATCTL_EXIT_FAILURE;
+		rb = NULL;
+		goto out;
+	}
 	sink.ctx = &rep;
 	sink.task_new = on_task_new;
 	sink.poll = on_poll;
@@ -433,15 +505,18 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	cat_rebuild_add_tgid(rb, in->tgid);
-	while ((n = cat_trace_next(r, &h)) > 0)
+	while ((n = cat_trace_next(r, &h)) > 0) {
+		cat_losses_record(&rep.losses, cat_trace_cpu(r), h);
 		if (cat_rebuild_record(rb, h))
 			rep.oom = true;
+	}
 	if (n < 0) {
 		fprintf(stderr, "catctl report: %s (reporting what came before)\n",
 			cat_trace_error(r));
 		ret = CATCTL_EXIT_BAD_INPUT;
 	}
 	cat_rebuild_finish(rb, in->end_ns);
+	cat_losses_finish(&rep.losses);
 	if (rep.oom) {
 		fprintf(stderr, "catctl report: out of memory\n");
 		ret = CATCTL_EXIT_FAILURE;
@@ -459,6 +534,7 @@ static int run(int argc, char **argv)
 		ret = CATCTL_EXIT_FAILURE;
 out:
 	cat_rebuild_free(rb);
+	cat_losses_free(&rep.losses);
 	free(rep.rows);
 	free(rep.worst);
 	cat_dwarf_close(rep.dw);

@@ -46,6 +46,8 @@ struct cat_convert_summary {
 	size_t threads;
 	enum cat_detail detail;		/* what was written: full or compact */
 	bool written;			/* @json holds this conversion */
+	uint64_t lost_records;		/* losses.c: max(markers, trailer) */
+	uint64_t missing_records;	/* written by cat.ko, not in the file */
 };
 
 /*

@@ -34,6 +34,7 @@
 
 #include "srcloc.h"
 #include "json.h"
+#include "losses.h"
 #include "rawfile.h"
 
 #define FLUSH_AT	(256 * 1024)
@@ -71,6 +72,7 @@ struct cat_json {
 	struct cat_map tgids;		/* tgid -> (void *)1: named */
 	uint64_t next_flow;
 	uint64_t blocking;
+	const struct cat_losses *losses;	/* for catStats, or NULL */
 	bool io_error;
 };
 
@@ -107,71 +109,101 @@ static void yajl_print(void *ctx, const char *s, size_t n)
 	out_append(ctx, s, n);
 }
 
-/* Well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF)? */
+/*
+ * Length of the well-formed UTF-8 sequence at @s (@n bytes left): 1 for
+ * ASCII, 2 to 4 for a multibyte character; 0 if the bytes there are not
+ * one (a stray continuation byte, an overlong form, a surrogate, above
+ * U+10FFFF, or cut short).
+ */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t k = 1; k < len; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[k] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
 static bool utf8_valid(const unsigned char *s, size_t n)
 {
-	size_t i = 0;
+	size_t i = 0, k;
 
 	while (i < n) {
-		unsigned char c = s[i];
-		size_t len;
-		uint32_t cp;
-
-		if (c < 0x80) {
+		if (s[i] < 0x80) {
 			i++;
 			continue;
 		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			len = 2;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			len = 3;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			len = 4;
-			cp = c & 0x07;
-		} else {
+		k = utf8_seq(s + i, n - i);
+		if (!k)
 			return false;
-		}
-		if (n - i < len)
-			return false;
-		for (size_t k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-			return false;
-		i += len;
+		i += k;
 	}
 	return true;
 }
 
 /*
- * Strings come from binaries and traces: non-UTF-8 bytes become '?'.
- * Checked here rather than by yajl_gen_validate_utf8, which cost 15% of
- * the conversion time on strings that are nearly always plain ASCII.
+ * Strings come from binaries and traces: every byte that is not part of
+ * a well-formed UTF-8 character becomes '?'; well-formed characters,
+ * multibyte ones included, are kept as they are (yajl escapes the control
+ * characters). Checked here rather than by yajl_gen_validate_utf8, which
+ * cost 15% of the conversion time on strings that are nearly always plain
+ * ASCII, and which would refuse the whole string.
  */
+void cat_json_gen_str(yajl_gen g, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, k;
+	unsigned char *c;
+
+	if (utf8_valid(u, n)) {
+		yajl_gen_string(g, u, n);
+		return;
+	}
+	c = malloc(n + 1);
+	if (!c) {
+		yajl_gen_string(g, U("?"), 1);
+		return;
+	}
+	while (i < n) {
+		k = utf8_seq(u + i, n - i);
+		if (k) {
+			memcpy(c + i, u + i, k);
+			i += k;
+		} else {
+			c[i++] = '?';
+		}
+	}
+	yajl_gen_string(g, c, n);
+	free(c);
+}
+
 static void str(struct cat_json *j, const char *s)
 {
-	size_t n = strlen(s);
-	char *c;
-
-	if (utf8_valid((const unsigned char *)s, n)) {
-		yajl_gen_string(j->g, U(s), n);
-		return;
-	}
-	c = strdup(s);
-	if (!c) {
-		yajl_gen_string(j->g, U("?"), 1);
-		return;
-	}
-	for (char *p = c; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	yajl_gen_string(j->g, U(c), n);
-	free(c);
+	cat_json_gen_str(j->g, s);
 }
 
 static void key(struct cat_json *j, const char *k)
@@ -226,11 +258,16 @@ static char *us_to_a(char *end, int64_t ns)
 	return p;
 }
 
-static void num_us(struct cat_json *j, int64_t ns)
+void cat_json_gen_us(yajl_gen g, int64_t ns)
 {
 	char buf[32], *end = buf + sizeof(buf), *p = us_to_a(end, ns);
 
-	yajl_gen_number(j->g, p, end - p);
+	yajl_gen_number(g, p, end - p);
+}
+
+static void num_us(struct cat_json *j, int64_t ns)
+{
+	cat_json_gen_us(j->g, ns);
 }
 
 static void kts(struct cat_json *j, const char *k, uint64_t t)
@@ -785,6 +822,80 @@ static void on_marker(void *ctx, const struct cat_rb_marker *m)
 	ev_close(j);
 }
 
+/*
+ * Losses the records themselves do not show: drops with no LOST marker
+ * (the end of a session) and records cat.ko wrote that are not in the
+ * file. Where they happened is unknown, so they go at the end, as global
+ * instants like the LOST markers.
+ */
+void cat_json_losses(struct cat_json *j, const struct cat_losses *l,
+		     uint64_t end_ns)
+{
+	char name[200];
+
+	j->losses = l;
+	for (unsigned int c = 0; c < l->ncpus; c++) {
+		const struct cat_loss_cpu *x = &l->cpu[c];
+
+		if (x->lost > x->marked) {
+			snprintf(name, sizeof(name),
+				 "LOST %" PRIu64 " records on CPU %u (no marker: dropped at the end)",
+				 x->lost - x->marked, c);
+			ev_open(j, "i", name, "marker", j->o.tgid, 0);
+			kts(j, "ts", end_ns);
+			kstr(j, "s", "g");
+			kstr(j, "cname", "terrible");
+			ev_close(j);
+		}
+		if (x->missing) {
+			snprintf(name, sizeof(name),
+				 "MISSING %" PRIu64 " records of CPU %u (written by cat.ko, not in the file)",
+				 x->missing, c);
+			ev_open(j, "i", name, "marker", j->o.tgid, 0);
+			kts(j, "ts", end_ns);
+			kstr(j, "s", "g");
+			kstr(j, "cname", "terrible");
+			ev_close(j);
+		}
+	}
+}
+
+static void losses_stats(struct cat_json *j, const struct cat_losses *l)
+{
+	const struct cat_loss_cpu *t = &l->total;
+
+	kint(j, "lost_records", (long long)t->lost);
+	kint(j, "lost_markers", (long long)t->markers);
+	kint(j, "lost_in_markers", (long long)t->marked);
+	key(j, "kernel_counters");
+	yajl_gen_bool(j->g, l->have_trailer);
+	if (l->have_trailer) {
+		kint(j, "kernel_dropped", (long long)t->dropped);
+		kint(j, "kernel_records", (long long)t->written);
+		kint(j, "missing_records", (long long)t->missing);
+	}
+	key(j, "losses");
+	yajl_gen_array_open(j->g);
+	for (unsigned int c = 0; c < l->ncpus; c++) {
+		const struct cat_loss_cpu *x = &l->cpu[c];
+
+		if (!x->lost && !x->missing && !x->extra)
+			continue;
+		yajl_gen_map_open(j->g);
+		kint(j, "cpu", c);
+		kint(j, "lost", (long long)x->lost);
+		kint(j, "in_markers", (long long)x->marked);
+		kint(j, "read", (long long)x->read);
+		if (l->have_trailer) {
+			kint(j, "dropped", (long long)x->dropped);
+			kint(j, "written", (long long)x->written);
+			kint(j, "missing", (long long)x->missing);
+		}
+		yajl_gen_map_close(j->g);
+	}
+	yajl_gen_array_close(j->g);
+}
+
 /* Compact mode: the task's whole life as one slice on its lane. */
 static void task_life(struct cat_json *j, const struct cat_rb_task *t,
 		      const char *site)
@@ -911,8 +1022,12 @@ int cat_json_finish(struct cat_json *j, const struct cat_rb_stats *st)
 		kint(j, "polls", (long long)st->polls);
 		kint(j, "blocking_polls", (long long)j->blocking);
 		kint(j, "slices", (long long)st->slices);
-		kint(j, "lost_records", (long long)st->lost_records);
-		kint(j, "lost_markers", (long long)st->lost_markers);
+		if (j->losses) {
+			losses_stats(j, j->losses);
+		} else {
+			kint(j, "lost_records", (long long)st->lost_records);
+			kint(j, "lost_markers", (long long)st->lost_markers);
+		}
 		kint(j, "unmatched_returns", (long long)st->unmatched_returns);
 		kint(j, "cut_slices", (long long)st->cut_slices);
 		yajl_gen_map_close(j->g);

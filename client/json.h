@@ -14,10 +14,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <yajl/yajl_gen.h>
 
 #include "rebuild.h"
 
 struct cat_dwarf;
+struct cat_losses;
 
 struct cat_json_opts {
 	const char *binary;		/* for the metadata */
@@ -43,6 +45,13 @@ struct cat_json;
 struct cat_json *cat_json_new(FILE *out, const struct cat_json_opts *opts);
 /* Fill @sink so that rebuild.c writes into @j. */
 void cat_json_sink(struct cat_json *j, struct cat_rb_sink *sink);
+/*
+ * The trace's losses (losses.c, finished): instants at @end_ns for what
+ * no LOST marker shows, and the totals in catStats. @l must stay valid
+ * until cat_json_finish().
+ */
+void cat_json_losses(struct cat_json *j, const struct cat_losses *l,
+		     uint64_t end_ns);
 /* Close the document (stats may be NULL). 0, or -EIO on a write error. */
 int cat_json_finish(struct cat_json *j, const struct cat_rb_stats *stats);
 void cat_json_free(struct cat_json *j);
@@ -50,6 +59,14 @@ void cat_json_free(struct cat_json *j);
 /* Counters for the convert summary. */
 uint64_t cat_json_blocking_polls(const struct cat_json *j);
 uint64_t cat_json_threads(const struct cat_json *j);
+
+/*
+ * For other yajl documents (report): @s as a JSON string, every byte
+ * that is not part of well-formed UTF-8 as '?'; @ns as microseconds with
+ * exactly three decimals (no binary floating point).
+ */
+void cat_json_gen_str(yajl_gen g, const char *s);
+void cat_json_gen_us(yajl_gen g, int64_t ns);
 
 /*
  * The spawn site of @t as "file:line" (the program's frame of the spawn

@@ -424,13 +424,19 @@ int cat_trace_finish(struct cat_trace_writer *w,
 	t.nchunks = w->nchunks;
 	t.record_bytes = w->record_bytes;
 	t.ncpus = w->ncpus;
-	t.ncounters = CAT_TRACE_NCOUNTERS;
-	statlen = (size_t)w->ncpus * sizeof(struct cat_trace_cpu_stats);
+	/*
+	 * No stats at all: no counters (ncounters 0), rather than zeros that
+	 * would read as "cat.ko wrote and dropped nothing" (losses.c).
+	 */
+	t.ncounters = per_cpu ? CAT_TRACE_NCOUNTERS : 0;
+	statlen = per_cpu ?
+		  (size_t)w->ncpus * sizeof(struct cat_trace_cpu_stats) : 0;
 	blk.arg = w->ncpus;
 	blk.len = sizeof(t) + statlen;
 	{
 		/* CPUs the caller has no stats for get zeros. */
-		struct cat_trace_cpu_stats *st = calloc(w->ncpus, sizeof(*st));
+		struct cat_trace_cpu_stats *st = calloc(w->ncpus ? w->ncpus : 1,
+							sizeof(*st));
 
 		if (!st) {
 			ret = writer_fail(w, -ENOMEM);
@@ -737,6 +743,10 @@ static int read_trailer(struct cat_trace_reader *r, uint64_t off,
 			 r->info.record_bytes);
 		return -1;
 	}
+	r->info.end_ns = t.end_ns;
+	r->info.has_trailer = true;
+	if (!t.ncounters)
+		return 0;	/* the writer had no counters: unknown */
 	stats = malloc((size_t)t.ncpus * t.ncounters * 8 + 8);
 	r->info.cpu_stats = calloc(t.ncpus, sizeof(*r->info.cpu_stats));
 	if (!stats || !r->info.cpu_stats) {
@@ -756,8 +766,6 @@ static int read_trailer(struct cat_trace_reader *r, uint64_t off,
 			((uint64_t *)&r->info.cpu_stats[c])[k] =
 				stats[(size_t)c * t.ncounters + k];
 	free(stats);
-	r->info.end_ns = t.end_ns;
-	r->info.has_trailer = true;
 	return 0;
 }
 
@@ -1291,6 +1299,11 @@ int cat_trace_next(struct cat_trace_reader *r,
 	if (cu->cur->time_ns > r->last_time)
 		r->last_time = cu->cur->time_ns;
 	return 1;
+}
+
+unsigned int cat_trace_cpu(const struct cat_trace_reader *r)
+{
+	return r && r->top ? r->top->cpu : 0;
 }
 
 int cat_trace_rewind(struct cat_trace_reader *r)

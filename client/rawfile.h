@@ -99,7 +99,8 @@ struct cat_trace_info {
 	uint64_t nchunks;
 	uint64_t record_bytes;		/* sum of chunk lengths */
 	bool has_trailer;		/* false: truncated file */
-	struct cat_trace_cpu_stats *cpu_stats;	/* ncpus entries, or NULL */
+	/* ncpus entries; NULL: no trailer, or one without counters */
+	struct cat_trace_cpu_stats *cpu_stats;
 	struct cat_probe_table probes;	/* sorted by id */
 };
 
@@ -122,6 +123,12 @@ const struct cat_trace_info *cat_trace_info(const struct cat_trace_reader *r);
  */
 int cat_trace_next(struct cat_trace_reader *r,
 		   const struct cat_rec_header **rec);
+
+/*
+ * The CPU of the chunk the record returned last came from (its header's
+ * cpu field should say the same; the reader warns when it does not).
+ */
+unsigned int cat_trace_cpu(const struct cat_trace_reader *r);
 
 /* Start over from the first record (for two-pass consumers). */
 int cat_trace_rewind(struct cat_trace_reader *r);

@@ -157,6 +157,8 @@ struct cpu_buf {
 static struct cat_trace_writer *w;
 static struct cpu_buf bufs[MAX_WORKERS];
 static unsigned long long nrec;
+/* the trailer's counters, as cat.ko would have kept them */
+static struct cat_trace_cpu_stats stats[MAX_WORKERS];
 
 static void put(unsigned int cpu, const void *rec, size_t len)
 {
@@ -174,6 +176,13 @@ static void put(unsigned int cpu, const void *rec, size_t len)
 	memcpy(b->data + b->len, rec, len);
 	b->len += len;
 	nrec++;
+	stats[cpu].bytes += len;
+	if (((const struct cat_rec_header *)rec)->type == CAT_REC_LOST) {
+		stats[cpu].lost_markers++;
+		stats[cpu].dropped += ((const struct cat_rec_lost *)rec)->count;
+	} else {
+		stats[cpu].records++;
+	}
 }
 
 static void hdr(struct cat_rec_header *h, unsigned int type, size_t size,
@@ -486,15 +495,8 @@ finish:
 		if (clock[i] > t)
 			t = clock[i];
 	}
-	{
-		struct cat_trace_cpu_stats *st = calloc(workers, sizeof(*st));
-
-		for (unsigned long i = 0; i < workers; i++)
-			st[i].records = nrec / workers;
-		cat_trace_set_end(w, t + 1000);
-		err = cat_trace_finish(w, st, workers);
-		free(st);
-	}
+	cat_trace_set_end(w, t + 1000);
+	err = cat_trace_finish(w, stats, workers);
 	if (err) {
 		fprintf(stderr, "gen_trace: %s: %s\n", out, strerror(-err));
 		return 1;

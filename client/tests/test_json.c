@@ -28,13 +28,21 @@
 
 enum { P_POLL = 1, P_FUT, P_WAKE, P_FREE, P_BIND };
 
+#define BIND_SYMBOL	"bind\xff\xfe\xc3\xa9\x01\xe2\x82"
+/* in the JSON: the reader makes control bytes '?' (rawfile.c), json.c bad UTF-8 */
+#define BIND_SHOWN	"bind??\xc3\xa9???"
+
 static struct cat_probe probes[] = {
 	{ P_POLL, CAT_PROBE_BOTH, 1, CAT_ROLE_TASK_POLL, CAT_CTX_TASK, 0x1000, 0, "tokio::runtime::task::raw::poll", "", "" },
 	{ P_FUT, CAT_PROBE_BOTH, 2, CAT_ROLE_FUTURE_POLL, CAT_CTX_COMPILER, 0x2000, 0, "app::main::{{closure}}", "", "" },
 	{ P_WAKE, CAT_PROBE_ENTRY, 1, CAT_ROLE_WAKE, CAT_CTX_NONE, 0x3000, 0, "waker::wake_by_val", "", "" },
 	{ P_FREE, CAT_PROBE_ENTRY, 1, CAT_ROLE_TASK_DEALLOC, CAT_CTX_NONE, 0x4000, 0, "raw::dealloc", "", "" },
-	/* a symbol that is not UTF-8 must not break the JSON */
-	{ P_BIND, CAT_PROBE_BOTH, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE, 0x5000, 0, "bind\xff\xfe", "", "" },
+	/*
+	 * A symbol that is not UTF-8 must not break the JSON, nor lose its
+	 * well-formed characters: two bad bytes, an "é" (c3 a9), a control
+	 * character, a 3-byte sequence cut short.
+	 */
+	{ P_BIND, CAT_PROBE_BOTH, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE, 0x5000, 0, BIND_SYMBOL, "", "" },
 };
 static const struct cat_probe_table table = { probes, 5, 5 };
 
@@ -396,6 +404,23 @@ static void check_poll_sites(struct __test_metadata *_metadata, yajl_val ev,
 TEST_F(conv, every_poll_names_its_own_spawn_site)
 {
 	check_poll_sites(_metadata, self->ev, 10);	/* 5 polls, 2 lanes */
+}
+
+/* Bad bytes become '?', one each; "é" and the rest stay what they were. */
+TEST_F(conv, names_keep_their_utf8)
+{
+	int spawns = 0;
+
+	for (size_t i = 0; i < YAJL_GET_ARRAY(self->ev)->len; i++) {
+		yajl_val e = YAJL_GET_ARRAY(self->ev)->values[i];
+		const char *cat = gets(e, "cat");
+
+		if (!is(e, "X", NULL) || !cat || strcmp(cat, "spawn"))
+			continue;
+		spawns++;
+		EXPECT_STREQ(BIND_SHOWN, gets(e, "name"));
+	}
+	EXPECT_EQ(2, spawns);
 }
 
 TEST_F(conv, flows)

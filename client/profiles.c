@@ -465,8 +465,12 @@ static void dw_load(struct dw_info *dw, const char *path, const char *crate)
 		} while (dwarf_siblingof(&top, &top) == 0);
 	}
 	dw->ok = 1;
-	qsort(dw->f, dw->nf, sizeof(*dw->f), cmp_dwf);
-	qsort(dw->concrete_origins, dw->nco, sizeof(Dwarf_Off), cmp_off);
+	/* both arrays stay NULL when empty: qsort/bsearch must not see them */
+	if (dw->nf)
+		qsort(dw->f, dw->nf, sizeof(*dw->f), cmp_dwf);
+	if (dw->nco)
+		qsort(dw->concrete_origins, dw->nco, sizeof(Dwarf_Off),
+		      cmp_off);
 
 	/*
 	 * Keep only the program's own abstract bodies that never got a
@@ -487,8 +491,9 @@ static void dw_load(struct dw_info *dw, const char *path, const char *crate)
 				      !strcmp(dw->in[j].name, dw->in[i].name);
 			if (dup || strncmp(dw->in[i].name, crate, clen) ||
 			    (dw->in[i].name[clen] && dw->in[i].name[clen] != ':') ||
-			    bsearch(&off, dw->concrete_origins, dw->nco,
-				    sizeof(Dwarf_Off), cmp_off)) {
+			    (dw->nco && bsearch(&off, dw->concrete_origins,
+						dw->nco, sizeof(Dwarf_Off),
+						cmp_off))) {
 				free(dw->in[i].name);
 				continue;
 			}
@@ -504,7 +509,7 @@ static const struct dw_func *dw_find(const struct dw_info *dw, uint64_t addr)
 {
 	struct dw_func key = { .lowpc = addr };
 
-	if (!dw->ok)
+	if (!dw->ok || !dw->nf)
 		return NULL;
 	return bsearch(&key, dw->f, dw->nf, sizeof(*dw->f), cmp_dwf);
 }

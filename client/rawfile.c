@@ -694,7 +694,8 @@ static int read_probes(struct cat_trace_reader *r, uint64_t off)
 		goto bad;
 	}
 	free(body);
-	qsort(t->probes, t->n, sizeof(*t->probes), cmp_probe);
+	if (t->n)	/* an empty table may have no array at all */
+		qsort(t->probes, t->n, sizeof(*t->probes), cmp_probe);
 	for (i = 1; i < t->n; i++)
 		if (t->probes[i].id == t->probes[i - 1].id) {
 			rd_error(r, off, "probe id %u appears twice",

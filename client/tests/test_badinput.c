@@ -29,11 +29,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kselftest_harness.h"
+#include "ksft.h"
 
 #include "catctl.h"
 
-#define CATCTL	CAT_TOP "/client/catctl"
+/* the sanitized catctl built for the tests (Makefile) */
+#define CATCTL	CAT_CATCTL
 
 static char *rust_bin(const char *build, const char *prog)
 {

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
-#include "kselftest_harness.h"
+#include "ksft.h"
 
 #include "convert.h"
 #include "json.h"

@@ -14,12 +14,13 @@
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
-#include "kselftest_harness.h"
+#include "ksft.h"
 
 #include "testutil.h"
 #include "tracebuild.h"
 
-#define CATCTL	CAT_TOP "/client/catctl"
+/* the sanitized catctl built for the tests (Makefile) */
+#define CATCTL	CAT_CATCTL
 #define TASK_A	0x7f0000001000ull
 #define TASK_B	0x7f0000002000ull
 

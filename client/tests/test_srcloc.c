@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kselftest_harness.h"
+#include "ksft.h"
 #include "testutil.h"
 
 #include "srcloc.h"

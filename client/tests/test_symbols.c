@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kselftest_harness.h"
+#include "ksft.h"
 #include "testutil.h"
 
 #include "profiles.h"

@@ -499,6 +499,9 @@ static void print_summary(const struct start_opts *o,
 		fprintf(stderr, ", %llu returns not traced (kernel nesting limit)",
 			(unsigned long long)t->uretprobe_skipped);
 	fprintf(stderr, "\n");
+	if (res->st.unfollowed)
+		fprintf(stderr, "catctl: WARNING: %u new processes were not followed: more than %d traced processes were alive at once\n",
+			res->st.unfollowed, CAT_MAX_TARGETS);
 	if (t->dropped)
 		fprintf(stderr, "catctl: WARNING: %llu records were dropped because a buffer was full; try --buffers with more or larger subbuffers\n",
 			(unsigned long long)t->dropped);

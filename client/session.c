@@ -215,6 +215,8 @@ static void parse_line(struct stats_parse *p, struct cat_stats *st,
 		st->owner = v;
 	else if (!strcmp(key, "follow"))
 		st->follow = v;
+	else if (!strcmp(key, "unfollowed"))
+		st->unfollowed = v;
 	else if (!strcmp(key, "subbuf_size"))
 		st->subbuf_size = v;
 	else if (!strcmp(key, "n_subbufs"))

@@ -24,6 +24,7 @@ struct cat_stats {
 	int target;
 	int owner;
 	bool follow;
+	unsigned int unfollowed;	/* forks not followed: target table full */
 	size_t subbuf_size;
 	size_t n_subbufs;
 	unsigned int ncpus;

@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/relay.h>
 #include <linux/smp.h>
@@ -100,13 +101,6 @@ bool cat_buffer_is_open(void)
 	return cat_chan != NULL;
 }
 
-/* Finish every CPU's current subbuffer. Only with all writers stopped. */
-void cat_buffer_flush(void)
-{
-	if (cat_chan)
-		relay_flush(cat_chan);
-}
-
 void cat_buffer_close(void)
 {
 	struct rchan *chan = cat_chan;
@@ -148,26 +142,36 @@ static void cat_fill_header(struct cat_rec_header *h, u16 type, size_t size,
  * this_cpu_ptr(&cat_cpu) taken with IRQs already off. Returns NULL and
  * counts a drop when the buffer is full.
  */
+/*
+ * Write this CPU's pending CAT_REC_LOST marker. IRQs off, @c this CPU's.
+ * Returns false if there is no room for it (the marker stays pending).
+ */
+static bool cat_write_lost(struct rchan *chan, struct cat_cpu *c)
+{
+	struct cat_rec_lost *lost;
+
+	lost = relay_reserve(chan, sizeof(*lost));
+	if (!lost)
+		return false;
+	cat_fill_header(&lost->h, CAT_REC_LOST, sizeof(*lost), 0);
+	lost->count = c->pending_lost;
+	c->pending_lost = 0;
+	c->stats.lost_markers++;
+	c->stats.bytes += sizeof(*lost);
+	return true;
+}
+
 void *cat_record_begin(struct cat_cpu *c, u16 type, size_t size, u16 flags)
 {
 	struct rchan *chan = READ_ONCE(cat_chan);
-	struct cat_rec_lost *lost;
 	void *rec;
 
 	lockdep_assert_irqs_disabled();
 	if (unlikely(!chan))
 		return NULL;
 
-	if (unlikely(c->pending_lost)) {
-		lost = relay_reserve(chan, sizeof(*lost));
-		if (!lost)
-			goto drop;
-		cat_fill_header(&lost->h, CAT_REC_LOST, sizeof(*lost), 0);
-		lost->count = c->pending_lost;
-		c->pending_lost = 0;
-		c->stats.lost_markers++;
-		c->stats.bytes += sizeof(*lost);
-	}
+	if (unlikely(c->pending_lost) && !cat_write_lost(chan, c))
+		goto drop;
 
 	rec = relay_reserve(chan, size);
 	if (!rec)
@@ -181,6 +185,38 @@ drop:
 	c->stats.dropped++;
 	c->pending_lost++;
 	return NULL;
+}
+
+/* IPI callback: IRQs are off and we run on the CPU whose marker it is. */
+static void cat_flush_lost_cpu(void *info)
+{
+	struct cat_cpu *c = this_cpu_ptr(&cat_cpu);
+
+	if (c->pending_lost)
+		cat_write_lost(info, c);
+}
+
+/*
+ * Finish every CPU's current subbuffer. Only with all writers stopped.
+ * Drops since a CPU's last record are only counted so far: write their
+ * LOST marker first (on that CPU, as relay reservations are per CPU), so
+ * the end of a session loses nothing silently. If a CPU's buffer is still
+ * full the marker cannot be written; the per-CPU "dropped" counter in the
+ * stats (and the trace's trailer) still has the number.
+ */
+void cat_buffer_flush(void)
+{
+	int cpu;
+
+	if (!cat_chan)
+		return;
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		if (READ_ONCE(per_cpu_ptr(&cat_cpu, cpu)->pending_lost))
+			smp_call_function_single(cpu, cat_flush_lost_cpu,
+						 cat_chan, 1);
+	cpus_read_unlock();
+	relay_flush(cat_chan);
 }
 
 /* Zero every CPU's counters. Only while nothing can write (not running). */

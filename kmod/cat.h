@@ -80,6 +80,7 @@ void cat_clear(void);
 int cat_target_add(pid_t tgid);
 void cat_target_remove(pid_t tgid);
 void cat_targets_clear(void);
+unsigned int cat_targets_unfollowed(void);
 static inline bool cat_current_traced(void)
 {
 	return cat_tgid_traced(current->tgid);

@@ -170,8 +170,15 @@ static int cat_parse_u64(struct cat_cmd *cmd, int i, u64 *v)
 	memcpy(buf, cmd->word[i], len);
 	buf[len] = '\0';
 	/* decimal or 0x-hex; no sign, no octal surprise for "010" */
-	if (buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X'))
-		return buf[2] == '+' ? -EINVAL : kstrtou64(buf + 2, 16, v);
+	/*
+	 * kstrtou64(base 16) takes a "0x" prefix of its own, so only hex
+	 * digits may follow ours: "0x0x10" is not 0x10.
+	 */
+	if (buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X')) {
+		if (!buf[2] || strspn(buf + 2, "0123456789abcdefABCDEF") != len - 2)
+			return -EINVAL;
+		return kstrtou64(buf + 2, 16, v);
+	}
 	if (buf[0] == '+')
 		return -EINVAL;
 	return kstrtou64(buf, 10, v);

@@ -97,11 +97,21 @@ static void cat_probe_fork(void *data, struct task_struct *parent,
 	local_irq_restore(flags);
 }
 
+/*
+ * The tgid of the owner whose exit queued the work. The work may run after
+ * that session was stopped and a new one started by another process: it
+ * stops a session only if that session's owner is the one that exited.
+ * (A second exit while the work is pending overwrites this and is handled
+ * by the same run.)
+ */
+static pid_t cat_exited_owner;
+
 /* The session's owner exited without "stop": stop from process context. */
 static void cat_owner_exit_fn(struct work_struct *work)
 {
 	mutex_lock(&cat_mutex);
-	if (cat_state == CAT_RUNNING) {
+	if (cat_state == CAT_RUNNING &&
+	    READ_ONCE(cat_owner_tgid) == READ_ONCE(cat_exited_owner)) {
 		pr_info("controlling process %d exited: stopping\n",
 			cat_owner_tgid);
 		cat_stop();
@@ -125,8 +135,10 @@ static void cat_probe_exit(void *data, struct task_struct *p)
 	 * the one that gets here last always does.
 	 */
 	group_dead = atomic_read(&p->signal->live) == 0;
-	if (group_dead && p->tgid == READ_ONCE(cat_owner_tgid))
+	if (group_dead && p->tgid == READ_ONCE(cat_owner_tgid)) {
+		WRITE_ONCE(cat_exited_owner, p->tgid);
 		schedule_work(&cat_owner_exit_work);
+	}
 
 	if (!cat_tgid_traced(p->tgid))
 		return;

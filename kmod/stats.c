@@ -46,6 +46,7 @@ static int cat_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "target: %d\n", cat_config.target);
 	seq_printf(m, "follow: %d\n", cat_config.follow);
 	seq_printf(m, "owner: %d\n", READ_ONCE(cat_owner_tgid));
+	seq_printf(m, "unfollowed: %u\n", cat_targets_unfollowed());
 	seq_printf(m, "subbuf_size: %zu\n", cat_config.subbuf_size);
 	seq_printf(m, "n_subbufs: %zu\n", cat_config.n_subbufs);
 	seq_printf(m, "cpus: %u\n", nr_cpu_ids);

@@ -11,6 +11,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 
 #include "cat.h"
@@ -18,6 +21,8 @@
 static pid_t cat_targets[CAT_MAX_TARGETS];
 static unsigned int cat_nr_targets;	/* high-water mark of used slots */
 static DEFINE_SPINLOCK(cat_targets_lock);
+/* forks of followed processes that found the table full (stats file) */
+static atomic_t cat_unfollowed = ATOMIC_INIT(0);
 
 bool cat_tgid_traced(pid_t tgid)
 {
@@ -32,23 +37,61 @@ bool cat_tgid_traced(pid_t tgid)
 	return false;
 }
 
-/* Called from the fork tracepoint too: no sleeping, no allocation. */
+/*
+ * A traced process whose thread group is gone: its leader has been
+ * released, so every one of its threads has passed the exit tracepoint
+ * and written its last record. Only then may its slot be reused (at
+ * do_exit() time a sibling thread's exit record may still be on its way).
+ * Called under cat_targets_lock, from any context.
+ */
+static bool cat_tgid_reaped(pid_t tgid)
+{
+	struct pid *pid;
+	bool gone;
+
+	rcu_read_lock();
+	pid = find_pid_ns(tgid, &init_pid_ns);
+	gone = !pid || !pid_task(pid, PIDTYPE_TGID);
+	rcu_read_unlock();
+	return gone;
+}
+
+/*
+ * Called from the fork tracepoint too: no sleeping, no allocation.
+ * The whole used range is searched for @tgid before a free slot is taken,
+ * so a freed slot in front of an existing entry never makes a duplicate.
+ * When no slot is free, slots of reaped processes are reclaimed first, so
+ * following works for any number of processes over a session as long as
+ * at most CAT_MAX_TARGETS are alive at once.
+ */
 int cat_target_add(pid_t tgid)
 {
 	unsigned long flags;
 	unsigned int i;
-	int ret = 0;
+	int free = -1, ret = 0;
 
 	spin_lock_irqsave(&cat_targets_lock, flags);
 	for (i = 0; i < cat_nr_targets; i++) {
 		if (cat_targets[i] == tgid)
 			goto out;
-		if (!cat_targets[i]) {
-			WRITE_ONCE(cat_targets[i], tgid);
-			goto out;
+		if (!cat_targets[i] && free < 0)
+			free = i;
+	}
+	if (free < 0 && cat_nr_targets == CAT_MAX_TARGETS) {
+		for (i = 0; i < cat_nr_targets; i++) {
+			if (cat_targets[i] && cat_tgid_reaped(cat_targets[i])) {
+				WRITE_ONCE(cat_targets[i], 0);
+				if (free < 0)
+					free = i;
+			}
 		}
 	}
+	if (free >= 0) {
+		WRITE_ONCE(cat_targets[free], tgid);
+		goto out;
+	}
 	if (cat_nr_targets == CAT_MAX_TARGETS) {
+		atomic_inc(&cat_unfollowed);
 		ret = -ENOSPC;
 		goto out;
 	}
@@ -57,6 +100,11 @@ int cat_target_add(pid_t tgid)
 out:
 	spin_unlock_irqrestore(&cat_targets_lock, flags);
 	return ret;
+}
+
+unsigned int cat_targets_unfollowed(void)
+{
+	return atomic_read(&cat_unfollowed);
 }
 
 void cat_target_remove(pid_t tgid)
@@ -78,6 +126,7 @@ void cat_targets_clear(void)
 
 	spin_lock_irqsave(&cat_targets_lock, flags);
 	WRITE_ONCE(cat_nr_targets, 0);
+	atomic_set(&cat_unfollowed, 0);
 	for (i = 0; i < CAT_MAX_TARGETS; i++)
 		WRITE_ONCE(cat_targets[i], 0);
 	spin_unlock_irqrestore(&cat_targets_lock, flags);

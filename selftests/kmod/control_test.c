@@ -260,6 +260,8 @@ static const struct bad_cmd malformed[] = {
 	{ "probe 9 entry x 4096 %1$s", EINVAL },
 	{ "probe 9 entry 0 12abc %1$s", EINVAL },
 	{ "probe 9 entry 0 0x %1$s", EINVAL },
+	{ "probe 9 entry 0 0x0x1000 %1$s", EINVAL },	/* kstrtou64 base 16 takes 0x */
+	{ "probe 9 entry 0 0x+1000 %1$s", EINVAL },
 	{ "probe 9 entry 0 -4096 %1$s", EINVAL },
 	{ "probe 1 both 2 4096 %1$s", EEXIST },		/* id 1 exists */
 	{ "unprobe", EINVAL },

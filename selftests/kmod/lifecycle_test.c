@@ -111,6 +111,51 @@ TEST_F(lifecycle, fork_no_follow)
 }
 
 /*
+ * More processes over a session's life than the target table has slots
+ * (one alive at a time): every one of them must be followed, because the
+ * slots of reaped processes are reused.
+ */
+TEST_F(lifecycle, fork_follow_many)
+{
+	const int k = CAT_MAX_TARGETS + 16;
+	struct cat_session *s = &self->s;
+	size_t followed = 0, news = 0, exits = 0;
+	char ks[16];
+
+	snprintf(ks, sizeof(ks), "%d", k);
+	ASSERT_EQ(0, sess_spawn(s, "forks", ks, "1"));
+	self->pid = s->child.pid;
+	ASSERT_EQ(0, cat_control("target %d follow", self->pid));
+	ASSERT_EQ(0, cat_control("probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path));
+	ASSERT_EQ(0, sess_start(s)) TH_LOG("%s", s->err);
+	ASSERT_EQ(0, cat_child_release(&s->child));
+	ASSERT_EQ(0, sess_finish(s)) TH_LOG("%s", s->err);
+	ASSERT_TRUE(WIFEXITED(s->status) && WEXITSTATUS(s->status) == 0)
+		TH_LOG("wait status %#x", s->status);
+	check_stats_consistent(_metadata, s);
+	EXPECT_EQ(0, s->st.total.dropped);
+	EXPECT_EQ(0, s->st.unfollowed);
+
+	for (size_t i = 0; i < s->tr.n; i++) {
+		const struct cat_rec_header *h = s->tr.rec[i];
+
+		if (h->type == CAT_REC_THREAD_NEW && h->tgid == self->pid &&
+		    (h->flags & CAT_NEW_F_PROCESS)) {
+			news++;
+			followed += !!(h->flags & CAT_NEW_F_FOLLOWED);
+		}
+		if (h->type == CAT_REC_THREAD_EXIT && h->tgid != self->pid &&
+		    (h->flags & CAT_EXIT_F_GROUP_DEAD))
+			exits++;
+	}
+	EXPECT_EQ(k, news);
+	EXPECT_EQ(k, followed);
+	EXPECT_EQ(k, exits);
+	EXPECT_EQ(k, s->st.total.uprobe_hits);
+	EXPECT_EQ(k, s->st.total.uretprobe_hits);
+}
+
+/*
  * The controller is a child that writes "start" and then either is
  * SIGKILLed or exits. The target does 50 calls while the session runs,
  * waits, and 50 more after the controller is gone: those must not be

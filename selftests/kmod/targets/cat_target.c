@@ -16,6 +16,7 @@
  *   wait         print "wait" on stdout and block until a byte arrives on stdin
  *   fork N       fork; the child prints nothing, does "add N" and exits 7;
  *                the parent prints "child <pid>" and waits for it
+ *   forks K N    K times in a row "fork N" (each child reaped before the next)
  *   thread N     start a thread that does "add N", join it
  *   threads K N  K threads at once, thread i (0..K-1) doing N calls
  *                cat_add(a, a + 1000) with a = (i + 1) * 100000 + j
@@ -182,6 +183,25 @@ int main(int argc, char **argv)
 			if (waitpid(pid, &status, 0) != pid ||
 			    !WIFEXITED(status) || WEXITSTATUS(status) != 7)
 				bad = 1;
+		} else if (!strcmp(a, "forks")) {
+			long k = num(argv[i + 1]), n = num(argv[i + 2]);
+			int status;
+
+			i += 2;
+			for (long j = 0; j < k; j++) {
+				pid_t pid = fork();
+
+				if (pid < 0)
+					return 1;
+				if (pid == 0) {
+					next_a = 1000000;
+					do_add(n);
+					_exit(bad ? 1 : 7);
+				}
+				if (waitpid(pid, &status, 0) != pid ||
+				    !WIFEXITED(status) || WEXITSTATUS(status) != 7)
+					bad = 1;
+			}
 		} else if (!strcmp(a, "thread")) {
 			long n = num(argv[++i]);
 			pthread_t t;

@@ -10,6 +10,11 @@
 #   make bench         overhead benchmarks (see Documentation/)
 #   make deps          install what a fresh Debian 12 machine lacks
 #
+# check, demo and bench run "make deps" first (a no-op when everything is
+# installed), then themselves in a new make (check-installed, ...), so
+# that KDIR and the kernel list below are computed after the kernel
+# headers are installed. The *-installed targets skip the install step.
+#
 # KDIR picks the kernel headers. Without it, the running kernel's build
 # directory is used, or else the newest installed Debian 6.1 headers.
 
@@ -40,9 +45,13 @@ modules-vm:
 client:
 	$(MAKE) -C client
 
-# Both stages always run, so a red host test does not hide the kernel
+# The README's commands: install, then re-read this Makefile.
+check demo bench: deps
+	@$(MAKE) --no-print-directory $@-installed
+
+# Every stage always runs, so a red host test does not hide the kernel
 # results; each prints "N passed, N failed" (.ci/run sums them).
-check: all modules-vm
+check-installed: all modules-vm
 	@rc=0; \
 	$(MAKE) -C client check || rc=1; \
 	$(MAKE) -C client/tests fuzz-check || rc=1; \
@@ -50,10 +59,10 @@ check: all modules-vm
 	$(MAKE) -C selftests/viewer check || rc=1; \
 	exit $$rc
 
-demo: deps all modules-vm
+demo-installed: all modules-vm
 	$(MAKE) -C selftests demo
 
-bench: all modules-vm
+bench-installed: all modules-vm
 	$(MAKE) -C selftests bench
 
 clean:
@@ -63,4 +72,5 @@ clean:
 	-$(MAKE) -C selftests/viewer clean
 	rm -rf $(BUILD)
 
-.PHONY: all deps module modules-vm client check demo bench clean
+.PHONY: all deps module modules-vm client check demo bench clean \
+	check-installed demo-installed bench-installed

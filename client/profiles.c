@@ -337,7 +337,15 @@ static void ret_type(Dwarf_Die *fn, int *is_poll, int *sret)
 	if (!dwarf_attr_integrate(fn, DW_AT_type, &a) || !dwarf_formref_die(&a, &t))
 		return;
 	n = dwarf_diename(&t);
-	*is_poll = n && starts_with(n, "Poll<");
+	/*
+	 * Before rustc 1.67 (Debian 12 has 1.63) an async body is a
+	 * generator: its resume function returns GeneratorState<(), T>
+	 * and is called by a GenFuture<T>::poll (generic, so unnamed in
+	 * legacy symbols) with the same self and cx, so it is the body's
+	 * poll. Only the return value's encoding differs; cat does not
+	 * decode it.
+	 */
+	*is_poll = n && (starts_with(n, "Poll<") || starts_with(n, "GeneratorState<"));
 	if (!dwarf_aggregate_size(&t, &sz))
 		*sret = sz > 16;
 }

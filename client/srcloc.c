@@ -3,7 +3,8 @@
  * srcloc.c - code address -> file:line with inline frames, through libdw
  * (see srcloc.h for why the inline scopes are walked here).
  *
- * For an address: find its CU (dwarf_addrdie), then descend the DIE tree
+ * For an address: find its CU (from the CUs' own ranges, see
+ * load_cu_ranges()), then descend the DIE tree
  * through every DW_TAG_subprogram / DW_TAG_inlined_subroutine /
  * DW_TAG_lexical_block whose ranges contain it, also entering namespaces
  * and types (rustc nests functions inside them). The chain gives the
@@ -29,13 +30,89 @@
 
 #define MAX_SCOPES	128
 
+struct cu_range {
+	uint64_t lo, hi;		/* [lo, hi) */
+	Dwarf_Off die;			/* the CU's DIE */
+};
+
 struct cat_dwarf {
 	int fd;
 	Elf *elf;
 	Dwarf *dw;
 	struct cat_symtab *syms;
 	struct cat_map cache;		/* vaddr -> struct cat_src_loc */
+	struct cu_range *cus;		/* every CU's code ranges, by lo */
+	size_t ncus;
 };
+
+static int cmp_cu_range(const void *a, const void *b)
+{
+	const struct cu_range *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/*
+ * Every CU's code ranges (DW_AT_low_pc/high_pc or DW_AT_ranges), sorted,
+ * to find the CU of an address. Not dwarf_addrdie(): it goes through
+ * .debug_aranges, which libdw 0.188 rejects as a whole when a set has a
+ * (0, 0) pair before its end - rustc 1.63 writes one for a function
+ * removed by --gc-sections (value-bag, in every async-std program) - and
+ * then no address of the binary has a location. Ranges starting at 0 are
+ * such removed functions.
+ */
+static void load_cu_ranges(struct cat_dwarf *d)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize, cap = 0;
+
+	while (dwarf_nextcu(d->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Addr base, lo, hi;
+		ptrdiff_t it = 0;
+		Dwarf_Die cu;
+
+		if (!dwarf_offdie(d->dw, off + hsize, &cu)) {
+			off = next;
+			continue;
+		}
+		while ((it = dwarf_ranges(&cu, it, &base, &lo, &hi)) > 0) {
+			if (!lo || hi <= lo)
+				continue;
+			if (d->ncus == cap) {
+				size_t ncap = cap ? 2 * cap : 256;
+				struct cu_range *n = realloc(d->cus, ncap * sizeof(*n));
+
+				if (!n)
+					return;		/* dwarf_addrdie() is tried */
+				d->cus = n;
+				cap = ncap;
+			}
+			d->cus[d->ncus++] = (struct cu_range){ lo, hi, off + hsize };
+		}
+		off = next;
+	}
+	if (d->ncus)
+		qsort(d->cus, d->ncus, sizeof(*d->cus), cmp_cu_range);
+}
+
+static bool find_cu(struct cat_dwarf *d, uint64_t vaddr, Dwarf_Die *cudie)
+{
+	size_t lo = 0, hi = d->ncus;
+
+	/* the last range starting at or below vaddr */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->cus[mid].lo <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && vaddr < d->cus[lo - 1].hi &&
+	    dwarf_offdie(d->dw, d->cus[lo - 1].die, cudie))
+		return true;
+	return dwarf_addrdie(d->dw, vaddr, cudie) != NULL;
+}
 
 struct cat_dwarf *cat_dwarf_open(const char *path, char *err, size_t errlen)
 {
@@ -59,6 +136,8 @@ struct cat_dwarf *cat_dwarf_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	d->dw = dwarf_begin_elf(d->elf, DWARF_C_READ, NULL);	/* may be NULL */
+	if (d->dw)
+		load_cu_ranges(d);
 	if (cat_symtab_load(path, &d->syms, NULL, 0))
 		d->syms = NULL;		/* stripped: addresses only */
 	cat_map_init(&d->cache);
@@ -229,7 +308,7 @@ static void resolve(struct cat_dwarf *d, struct cat_src_loc *l)
 	char buf[4096];
 	int v;
 
-	if (!d->dw || !dwarf_addrdie(d->dw, l->vaddr, &cudie))
+	if (!d->dw || !find_cu(d, l->vaddr, &cudie))
 		return;
 	walk(&cudie, l->vaddr, chain, &n, 0);
 	line = dwarf_getsrc_die(&cudie, l->vaddr);
@@ -385,6 +464,7 @@ void cat_dwarf_close(struct cat_dwarf *d)
 	if (!d)
 		return;
 	cat_map_free(&d->cache, free_loc);
+	free(d->cus);
 	if (d->dw)
 		dwarf_end(d->dw);
 	if (d->elf)

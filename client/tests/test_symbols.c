@@ -183,7 +183,13 @@ TEST(demangle_matches_cxxfilt)
 		}
 		TH_LOG("%s: %zu symbols (%zu legacy, %zu v0), %zu differ", builds[b], n, legacy, v0, bad);
 		EXPECT_GT(legacy, 100);
-		EXPECT_GT(v0, 10);
+		/*
+		 * v0 names come only from a std built with them (rustup's
+		 * 1.95 std, rustc >= 1.97 everywhere); Debian 12's 1.63 has
+		 * none: then demangle_known_names is the v0 coverage here.
+		 */
+		if (!v0)
+			TH_LOG("%s: no v0 symbol in this toolchain's binary", builds[b]);
 		EXPECT_EQ(0, bad);
 		free(mangled);
 		free(filt);
@@ -354,7 +360,15 @@ TEST(tokio_profile_roles)
 		EXPECT_GT(count_symbol(&t, "tokio::runtime::blocking::pool::spawn_blocking"), 0);
 		/* the user's impl Future (#[inline(never)]) */
 		EXPECT_EQ(1, count_role(&t, CAT_ROLE_FUTURE_POLL, CAT_CTX_USER));
-		EXPECT_GT(count_role(&t, CAT_ROLE_FUTURE_POLL, CAT_CTX_COMPILER), 0);
+		/*
+		 * The async bodies: probed in debug builds; in release ones
+		 * probed where out of line, else reported as inlined (rustc
+		 * 1.63 inlines them all).
+		 */
+		if (b == 0)
+			EXPECT_GT(count_role(&t, CAT_ROLE_FUTURE_POLL, CAT_CTX_COMPILER), 0);
+		EXPECT_GT(count_role(&t, CAT_ROLE_FUTURE_POLL, CAT_CTX_COMPILER) +
+			  r.n_inlined_bodies, 0);
 		/* task probes of the spawn role return the task: mode both */
 		it = report_item(&r, "tokio.bind");
 		ASSERT_NE(NULL, it);
@@ -411,6 +425,61 @@ TEST(debug_async_bodies_all_found)
 	cat_profile_report_free(&r);
 	cat_profile_table_free(&t);
 	free(bin);
+}
+
+/*
+ * In debug builds every async fn of the sources (the list comes from the
+ * sources, not from the binary) is probed as a compiler future, whatever
+ * the compiler makes of it: a body returning Poll<T> (rustc >= 1.67) or a
+ * generator resume function returning GeneratorState<(), T> that
+ * GenFuture<T>::poll calls (rustc < 1.67, Debian 12's 1.63).
+ */
+TEST(debug_async_fns_probed_as_futures)
+{
+	static const char *const progs[] = { "tokio_multi", "asyncstd_demo", "tokio_bench" };
+	size_t p;
+
+	for (p = 0; p < 3; p++) {
+		struct cat_probe_table t = { 0 };
+		struct cat_profile_report r;
+		char *bin = rust_bin("debug", progs[p]);
+		char *names, *name, *save = NULL, *gen;
+		size_t i, nfn = 0;
+
+		ASSERT_EQ(0, cat_profile_resolve(bin, CAT_RT_AUTO, NULL, 0, &t, &r, NULL, 0));
+		names = sh("sed -nE 's/^async fn ([a-z_0-9]+).*/\\1/p' '%s/selftests/rust/%s/src/main.rs'",
+			   CAT_TOP, progs[p]);
+		ASSERT_NE(NULL, names);
+		gen = sh("readelf --debug-dump=info '%s' 2>/dev/null | grep -c 'DW_AT_name.*: GeneratorState<'", bin);
+		TH_LOG("%s: async bodies encoded as %s", progs[p],
+		       gen && atoi(gen) > 0 ? "generators (GeneratorState<(), T>)" : "Poll<T> functions");
+		free(gen);
+		for (name = strtok_r(names, "\n", &save); name;
+		     name = strtok_r(NULL, "\n", &save)) {
+			char sym[256];
+			int found = 0;
+
+			if (!strcmp(name, "main"))
+				continue;
+			nfn++;
+			snprintf(sym, sizeof(sym), "%s::%s::{{closure}}", progs[p], name);
+			for (i = 0; i < t.n; i++)
+				if (!strcmp(t.probes[i].symbol, sym)) {
+					found++;
+					EXPECT_EQ(CAT_ROLE_FUTURE_POLL, t.probes[i].role);
+					EXPECT_EQ(CAT_CTX_COMPILER, t.probes[i].ctx);
+					EXPECT_EQ(CAT_PROBE_BOTH, t.probes[i].mode & CAT_PROBE_BOTH);
+				}
+			if (found != 1)
+				TH_LOG("%s: %s probed %d times", progs[p], sym, found);
+			EXPECT_EQ(1, found);
+		}
+		EXPECT_GT(nfn, 0);
+		free(names);
+		cat_profile_report_free(&r);
+		cat_profile_table_free(&t);
+		free(bin);
+	}
 }
 
 TEST(async_std_profile)

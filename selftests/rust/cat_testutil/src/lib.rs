@@ -15,3 +15,11 @@ pub fn wait_for_go() {
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
 }
+
+/// A value the optimiser cannot see through, so a loop whose bounds or
+/// result go through it is really run. `std::hint::black_box` does this
+/// too but is stable only from Rust 1.66; Debian 12's rustc is 1.63.
+pub fn opaque<T: Copy>(x: T) -> T {
+    // SAFETY: reads an initialised local of a Copy type.
+    unsafe { std::ptr::read_volatile(&x) }
+}

@@ -36,6 +36,7 @@
 
 #include "catctl.h"
 #include "convert.h"
+#include "testutil.h"
 
 static char dir[64];
 
@@ -48,26 +49,6 @@ static void setup(void)
 		perror("mkdtemp");
 		abort();
 	}
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc(n + 1);
-	if (!buf || fread(buf, 1, n, f) != (size_t)n)
-		abort();
-	buf[n] = '\0';
-	fclose(f);
-	*len = n;
-	return buf;
 }
 
 /* @path must be JSON (UTF-8 checked by the parser) with key @must. */
@@ -182,6 +163,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t len;
 		char *text = slurp(rep, &len);
 
+		if (!text)
+			abort();
 		if (len)
 			check_json(rep, "tasks");
 		free(text);

@@ -17,9 +17,10 @@
 #include "convert.h"
 #include "json.h"
 #include "rawfile.h"
+#include "testutil.h"
+#include "tracebuild.h"
 
-#define BIAS	0x555555554000ull
-#define TGID	100
+#define TGID	TB_TGID
 #define TASK_A	0x7f0000001000ull
 #define TASK_B	0x7f0000002000ull
 /* spawn call sites (the call instruction; no DWARF: shown as addresses) */
@@ -46,81 +47,6 @@ static struct cat_probe probes[] = {
 };
 static const struct cat_probe_table table = { probes, 5, 5 };
 
-struct stream {
-	unsigned char buf[16384];
-	size_t len;
-};
-
-static struct stream cpu[2];
-
-static void *add(unsigned int c, unsigned int type, size_t size, uint64_t t,
-		 unsigned int tid)
-{
-	struct cat_rec_header *h = (void *)(cpu[c].buf + cpu[c].len);
-
-	memset(h, 0, size);
-	h->type = type;
-	h->size = size;
-	h->cpu = c;
-	h->time_ns = t;
-	h->tid = tid;
-	h->tgid = TGID;
-	cpu[c].len += size;
-	return h;
-}
-
-/* @ra: the caller's return address (ELF vaddr): tells spawn sites apart */
-static void entry_ra(unsigned int c, uint64_t t, unsigned int tid,
-		     unsigned int id, uint64_t a0, uint64_t ra)
-{
-	unsigned int n = probes[id - 1].nargs;
-	struct cat_rec_probe_entry *e =
-		add(c, CAT_REC_PROBE_ENTRY,
-		    cat_entry_size(n, CAT_ENTRY_F_RET_ADDR), t, tid);
-
-	e->h.flags = CAT_ENTRY_F_RET_ADDR;
-	e->probe_id = id;
-	e->nargs = n;
-	e->ip = BIAS + probes[id - 1].vaddr;
-	e->args[n] = BIAS + ra;
-	if (n)
-		e->args[0] = a0;
-}
-
-static void entry(unsigned int c, uint64_t t, unsigned int tid,
-		  unsigned int id, uint64_t a0)
-{
-	entry_ra(c, t, tid, id, a0, 0x9000);
-}
-
-static void ret(unsigned int c, uint64_t t, unsigned int tid,
-		unsigned int id, uint64_t rax)
-{
-	struct cat_rec_probe_return *r =
-		add(c, CAT_REC_PROBE_RETURN, sizeof(*r), t, tid);
-
-	r->probe_id = id;
-	r->ret[0] = rax;
-}
-
-static void sw(unsigned int c, uint64_t t, unsigned int prev, unsigned int pg,
-	       unsigned int next, unsigned int ng, unsigned int state,
-	       unsigned int flags)
-{
-	struct cat_rec_sched_switch *s =
-		add(c, CAT_REC_SCHED_SWITCH, sizeof(*s), t, prev);
-
-	s->h.tgid = pg;
-	s->h.flags = flags;
-	s->prev_tid = prev;
-	s->prev_tgid = pg;
-	s->next_tid = next;
-	s->next_tgid = ng;
-	s->prev_state = state;
-	strcpy(s->prev_comm, pg == TGID ? "tokio-runtime-w" : "swapper/0");
-	strcpy(s->next_comm, ng == TGID ? "tokio-runtime-w" : "swapper/0");
-}
-
 /*
  * Thread 101 (CPU 0) spawns A and B, polls A (which wakes B), then A
  * sleeps 3 ms inside its second poll (blocking) and is freed; thread 102
@@ -129,75 +55,45 @@ static void sw(unsigned int c, uint64_t t, unsigned int prev, unsigned int pg,
  */
 static char *make_trace(const char *tag)
 {
-	struct cat_trace_meta m = {
-		.binary = "/nonexistent/app", .ncpus = 2, .tgid = TGID,
-		.start_ns = 1000000,
-	};
-	struct cat_trace_writer *w;
-	uint64_t t = 1000000;
-	char *path;
+	static struct tb tr;
+	struct tb *b = &tr;
 
-	if (asprintf(&path, "/tmp/test_json.%d.%s.cat", getpid(), tag) < 0)
-		return NULL;
-	memset(cpu, 0, sizeof(cpu));
-	sw(0, t + 10, 0, 0, 101, TGID, 0, 0);
-	entry(0, t + 100, 101, P_BIND, 0);
-	ret(0, t + 200, 101, P_BIND, TASK_A);
-	entry_ra(0, t + 300, 101, P_BIND, 0, SITE_B + 1);
-	ret(0, t + 400, 101, P_BIND, TASK_B);
-	entry(0, t + 1000, 101, P_POLL, TASK_A);		/* A#1 */
-	entry(0, t + 1100, 101, P_FUT, TASK_A + 0x40);
-	entry(0, t + 1200, 101, P_WAKE, TASK_B);
-	ret(0, t + 1300, 101, P_FUT, 1);
-	ret(0, t + 1400, 101, P_POLL, 0);
-	entry(1, t + 2000, 102, P_POLL, TASK_B);		/* B#1 */
-	ret(1, t + 2500, 102, P_POLL, 0);
-	entry(0, t + 3000, 101, P_POLL, TASK_A);		/* A#2 */
-	entry(0, t + 3100, 101, P_WAKE, TASK_B);
-	sw(0, t + 3200, 101, TGID, 0, 0, CAT_TASK_INTERRUPTIBLE, 0);
-	sw(0, t + 3003200, 0, 0, 101, TGID, 0, 0);
-	entry(0, t + 3003300, 101, P_FREE, TASK_A);
-	ret(0, t + 3003400, 101, P_POLL, 0);
-	entry(1, t + 3004000, 102, P_POLL, TASK_B);	/* B#2 */
-	ret(1, t + 3004500, 102, P_POLL, 0);
-	sw(1, t + 3004600, 102, TGID, 0, 0, CAT_TASK_INTERRUPTIBLE, 0);
-	entry(0, t + 3005000, 101, P_POLL, TASK_B);	/* B#3, migrated */
-	ret(0, t + 3005500, 101, P_POLL, 0);
-	w = cat_trace_create(path, &m, &table);
-	if (!w || cat_trace_write_chunk(w, 0, cpu[0].buf, cpu[0].len) ||
-	    cat_trace_write_chunk(w, 1, cpu[1].buf, cpu[1].len)) {
-		free(path);
-		return NULL;
-	}
-	cat_trace_set_end(w, t + 4000000);
-	if (cat_trace_finish(w, NULL, 0)) {
-		free(path);
-		return NULL;
-	}
-	return path;
+	memset(b, 0, sizeof(*b));
+	b->table = &table;
+	tb_switch(b, 0, 10, 0, 0, 101, TGID, 0, 0);
+	tb_entry(b, 0, 100, 101, P_BIND, 0, 0x9000);
+	tb_ret(b, 0, 200, 101, P_BIND, TASK_A);
+	tb_entry(b, 0, 300, 101, P_BIND, 0, SITE_B + 1);
+	tb_ret(b, 0, 400, 101, P_BIND, TASK_B);
+	tb_entry(b, 0, 1000, 101, P_POLL, TASK_A, 0x9000);	/* A#1 */
+	tb_entry(b, 0, 1100, 101, P_FUT, TASK_A + 0x40, 0x9000);
+	tb_entry(b, 0, 1200, 101, P_WAKE, TASK_B, 0x9000);
+	tb_ret(b, 0, 1300, 101, P_FUT, 1);
+	tb_ret(b, 0, 1400, 101, P_POLL, 0);
+	tb_entry(b, 1, 2000, 102, P_POLL, TASK_B, 0x9000);	/* B#1 */
+	tb_ret(b, 1, 2500, 102, P_POLL, 0);
+	tb_entry(b, 0, 3000, 101, P_POLL, TASK_A, 0x9000);	/* A#2 */
+	tb_entry(b, 0, 3100, 101, P_WAKE, TASK_B, 0x9000);
+	tb_switch(b, 0, 3200, 101, TGID, 0, 0, CAT_TASK_INTERRUPTIBLE, 0);
+	tb_switch(b, 0, 3003200, 0, 0, 101, TGID, 0, 0);
+	tb_entry(b, 0, 3003300, 101, P_FREE, TASK_A, 0x9000);
+	tb_ret(b, 0, 3003400, 101, P_POLL, 0);
+	tb_entry(b, 1, 3004000, 102, P_POLL, TASK_B, 0x9000);	/* B#2 */
+	tb_ret(b, 1, 3004500, 102, P_POLL, 0);
+	tb_switch(b, 1, 3004600, 102, TGID, 0, 0, CAT_TASK_INTERRUPTIBLE, 0);
+	tb_entry(b, 0, 3005000, 101, P_POLL, TASK_B, 0x9000);	/* B#3, migrated */
+	tb_ret(b, 0, 3005500, 101, P_POLL, 0);
+	/* no trailer: the JSON must not depend on one */
+	return tb_write(b, tag, false, 4000000);
 }
 
 static yajl_val load(const char *path)
 {
-	char err[256];
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
+	char err[256], *buf = slurp(path, NULL);
 	yajl_val v;
 
-	if (!f)
+	if (!buf)
 		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc(n + 1);
-	if (!buf || fread(buf, 1, n, f) != (size_t)n) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = 0;
-	fclose(f);
 	v = yajl_tree_parse(buf, err, sizeof(err));
 	if (!v)
 		fprintf(stderr, "parse error: %s\n", err);
@@ -671,14 +567,8 @@ TEST(corrupted_traces_convert_cleanly)
 	FILE *f;
 
 	ASSERT_NE(NULL, path);
-	f = fopen(path, "r");
-	ASSERT_NE(NULL, f);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	b = malloc(len);
-	ASSERT_EQ(len, fread(b, 1, len, f));
-	fclose(f);
+	b = (unsigned char *)slurp(path, &len);
+	ASSERT_NE(NULL, b);
 	snprintf(bad, sizeof(bad), "%s.bad", path);
 	snprintf(out, sizeof(out), "%s.json", path);
 	for (size_t i = 0; i < len; i++) {

@@ -45,4 +45,34 @@ static inline char *sh(const char *fmt, ...)
 	return buf;
 }
 
+/*
+ * A whole file, NUL-terminated (malloc()ed), its size in *@len (may be
+ * NULL); NULL if it cannot be read.
+ */
+static inline char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET))
+		goto out;
+	buf = malloc(n + 1);
+	if (buf && fread(buf, 1, n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf) {
+		buf[n] = '\0';
+		if (len)
+			*len = n;
+	}
+out:
+	fclose(f);
+	return buf;
+}
+
 #endif /* CAT_TESTUTIL_H */

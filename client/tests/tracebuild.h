@@ -4,9 +4,10 @@
  * convert and the loss accounting: records appended per CPU, then written
  * through the real writer (rawfile.c) with or without trailer counters.
  *
- * The probe table is a minimal tokio profile: a task poll (raw::poll,
- * arg0 = task), a spawn that returns the task (OwnedTasks::bind, with the
- * caller's return address), a wake and a dealloc.
+ * The default probe table is a minimal tokio profile: a task poll
+ * (raw::poll, arg0 = task), a spawn that returns the task
+ * (OwnedTasks::bind, with the caller's return address), a wake and a
+ * dealloc. A test with probes of its own sets struct tb's table.
  */
 #ifndef CAT_TRACEBUILD_H
 #define CAT_TRACEBUILD_H
@@ -39,7 +40,20 @@ struct tb {
 	size_t len[TB_CPUS];
 	/* what cat.ko's counters would say (the trailer) */
 	struct cat_trace_cpu_stats st[TB_CPUS];
+	/* the trace's probes; NULL (a zeroed struct tb): tb_table */
+	const struct cat_probe_table *table;
 };
+
+static inline const struct cat_probe_table *tb_probe_table(const struct tb *b)
+{
+	return b->table ? b->table : &tb_table;
+}
+
+static inline const struct cat_probe *tb_probe(const struct tb *b,
+					       unsigned int id)
+{
+	return &tb_probe_table(b)->probes[id - 1];
+}
 
 static inline void *tb_add(struct tb *b, unsigned int c, unsigned int type,
 			   size_t size, uint64_t t, unsigned int tid)
@@ -70,7 +84,8 @@ static inline void tb_entry(struct tb *b, unsigned int c, uint64_t t,
 			    unsigned int tid, unsigned int id, uint64_t a0,
 			    uint64_t ra)
 {
-	unsigned int n = tb_probes[id - 1].nargs;
+	const struct cat_probe *p = tb_probe(b, id);
+	unsigned int n = p->nargs;
 	struct cat_rec_probe_entry *e =
 		tb_add(b, c, CAT_REC_PROBE_ENTRY,
 		       cat_entry_size(n, CAT_ENTRY_F_RET_ADDR), t, tid);
@@ -78,7 +93,7 @@ static inline void tb_entry(struct tb *b, unsigned int c, uint64_t t,
 	e->h.flags = CAT_ENTRY_F_RET_ADDR;
 	e->probe_id = id;
 	e->nargs = n;
-	e->ip = TB_BIAS + tb_probes[id - 1].vaddr;
+	e->ip = TB_BIAS + p->vaddr;
 	e->args[n] = TB_BIAS + ra;
 	if (n)
 		e->args[0] = a0;
@@ -94,6 +109,27 @@ static inline void tb_ret(struct tb *b, unsigned int c, uint64_t t,
 	r->probe_id = id;
 	r->ret[0] = rax;
 	b->st[c].uretprobe_hits++;
+}
+
+/* thread @prev (of process @pg) switches to @next (of @ng) on CPU @c */
+static inline void tb_switch(struct tb *b, unsigned int c, uint64_t t,
+			     unsigned int prev, unsigned int pg,
+			     unsigned int next, unsigned int ng,
+			     unsigned int state, unsigned int flags)
+{
+	struct cat_rec_sched_switch *s =
+		tb_add(b, c, CAT_REC_SCHED_SWITCH, sizeof(*s), t, prev);
+
+	s->h.tgid = pg;
+	s->h.flags = flags;
+	s->prev_tid = prev;
+	s->prev_tgid = pg;
+	s->next_tid = next;
+	s->next_tgid = ng;
+	s->prev_state = state;
+	strcpy(s->prev_comm, pg == TB_TGID ? "tokio-runtime-w" : "swapper/0");
+	strcpy(s->next_comm, ng == TB_TGID ? "tokio-runtime-w" : "swapper/0");
+	b->st[c].sched_switch++;
 }
 
 /* a LOST marker: @count records were dropped on CPU @c before it */
@@ -139,7 +175,7 @@ static inline char *tb_write(struct tb *b, const char *tag, bool counters,
 	if (asprintf(&path, "/tmp/cat-tb.%d.%s.cat", getpid(), tag) < 0)
 		return NULL;
 
-	w = cat_trace_create(path, &m, &tb_table);
+	w = cat_trace_create(path, &m, tb_probe_table(b));
 	if (!w) {
 		free(path);
 		return NULL;

@@ -95,6 +95,30 @@ static void do_add(long n)
 			bad = 1;
 }
 
+/*
+ * Fork a child that does "add N" (from a = 1000000) and exits 7, then
+ * reap it; @announce: print "child <pid>" first. -1 if fork() failed.
+ */
+static int fork_add(long n, int announce)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		next_a = 1000000;
+		do_add(n);
+		_exit(bad ? 1 : 7);
+	}
+	if (announce)
+		printf("child %d\n", pid);
+	if (waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status) != 7)
+		bad = 1;
+	return 0;
+}
+
 static void *thread_fn(void *arg)
 {
 	do_add((long)arg);
@@ -168,40 +192,15 @@ int main(int argc, char **argv)
 			if (read(0, &c, 1) != 1)
 				return 1;
 		} else if (!strcmp(a, "fork")) {
-			long n = num(argv[++i]);
-			int status;
-			pid_t pid = fork();
-
-			if (pid < 0)
+			if (fork_add(num(argv[++i]), 1))
 				return 1;
-			if (pid == 0) {
-				next_a = 1000000;
-				do_add(n);
-				_exit(bad ? 1 : 7);
-			}
-			printf("child %d\n", pid);
-			if (waitpid(pid, &status, 0) != pid ||
-			    !WIFEXITED(status) || WEXITSTATUS(status) != 7)
-				bad = 1;
 		} else if (!strcmp(a, "forks")) {
 			long k = num(argv[i + 1]), n = num(argv[i + 2]);
-			int status;
 
 			i += 2;
-			for (long j = 0; j < k; j++) {
-				pid_t pid = fork();
-
-				if (pid < 0)
+			for (long j = 0; j < k; j++)
+				if (fork_add(n, 0))
 					return 1;
-				if (pid == 0) {
-					next_a = 1000000;
-					do_add(n);
-					_exit(bad ? 1 : 7);
-				}
-				if (waitpid(pid, &status, 0) != pid ||
-				    !WIFEXITED(status) || WEXITSTATUS(status) != 7)
-					bad = 1;
-			}
 		} else if (!strcmp(a, "thread")) {
 			long n = num(argv[++i]);
 			pthread_t t;

@@ -26,6 +26,7 @@
 
 #include "srcloc.h"
 #include "rebuild.h"		/* struct cat_map */
+#include "sorted.h"
 #include "symbols.h"
 
 #define MAX_SCOPES	128
@@ -97,17 +98,10 @@ static void load_cu_ranges(struct cat_dwarf *d)
 
 static bool find_cu(struct cat_dwarf *d, uint64_t vaddr, Dwarf_Die *cudie)
 {
-	size_t lo = 0, hi = d->ncus;
-
 	/* the last range starting at or below vaddr */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	size_t lo = cat_sorted_count_le(d->cus, d->ncus, sizeof(*d->cus),
+					offsetof(struct cu_range, lo), vaddr);
 
-		if (d->cus[mid].lo <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo && vaddr < d->cus[lo - 1].hi &&
 	    dwarf_offdie(d->dw, d->cus[lo - 1].die, cudie))
 		return true;

@@ -21,6 +21,7 @@
 
 #include <demangle.h>
 
+#include "sorted.h"
 #include "symbols.h"
 
 const char *cat_sym_strerror(int err)
@@ -462,16 +463,9 @@ int cat_build_id(const char *path, char *hex, size_t hexlen)
 
 const struct cat_sym *cat_symtab_lookup(const struct cat_symtab *st, uint64_t vaddr)
 {
-	size_t lo = 0, hi = st->n;
+	size_t lo = cat_sorted_count_le(st->syms, st->n, sizeof(*st->syms),
+					offsetof(struct cat_sym, vaddr), vaddr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (st->syms[mid].vaddr <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (!lo)
 		return NULL;
 	if (vaddr - st->syms[lo - 1].vaddr < st->syms[lo - 1].size)

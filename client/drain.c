@@ -23,12 +23,42 @@
 #include "drain.h"
 #include "session.h"
 
+/*
+ * Open and map CPU @i's buffer: 0, -ENOENT when the CPU has none (it was
+ * offline when the session started and has not come online since), or
+ * another -errno.
+ */
+static int attach_cpu(struct cat_drain *d, unsigned int i)
+{
+	struct cat_drain_cpu *c = &d->cpu[i];
+	char name[32];
+	int err;
+
+	snprintf(name, sizeof(name), "%s%u", CAT_BUFFER_BASE, i);
+	c->fd = open(cat_path(name), O_RDONLY | O_CLOEXEC);
+	if (c->fd < 0)
+		return -errno;
+	/*
+	 * Populate now: faulting the ring in later, page by page while the
+	 * program runs, would be charged to the trace.
+	 */
+	c->map = mmap(NULL, d->subbuf_size * d->n_subbufs, PROT_READ,
+		      MAP_SHARED | MAP_POPULATE, c->fd, 0);
+	if (c->map == MAP_FAILED) {
+		err = -errno;
+		c->map = NULL;
+		close(c->fd);
+		c->fd = -1;
+		return err;
+	}
+	return 0;
+}
+
 int cat_drain_open(struct cat_drain *d, unsigned int ncpus,
 		   size_t subbuf_size, size_t n_subbufs)
 {
-	size_t len = subbuf_size * n_subbufs;
 	unsigned int i, mapped = 0;
-	char name[32];
+	int ret;
 
 	memset(d, 0, sizeof(*d));
 	d->cpu = calloc(ncpus, sizeof(*d->cpu));
@@ -37,39 +67,25 @@ int cat_drain_open(struct cat_drain *d, unsigned int ncpus,
 	d->ncpus = ncpus;
 	d->subbuf_size = subbuf_size;
 	d->n_subbufs = n_subbufs;
+	for (i = 0; i < ncpus; i++)
+		d->cpu[i].fd = -1;
 
 	for (i = 0; i < ncpus; i++) {
-		struct cat_drain_cpu *c = &d->cpu[i];
-
-		c->fd = -1;
-		snprintf(name, sizeof(name), "%s%u", CAT_BUFFER_BASE, i);
-		c->fd = open(cat_path(name), O_RDONLY | O_CLOEXEC);
-		if (c->fd < 0) {
-			if (errno == ENOENT)
-				continue;	/* CPU offline: no buffer */
+		ret = attach_cpu(d, i);
+		if (ret == -ENOENT)
+			continue;	/* CPU offline: no buffer (yet) */
+		if (ret)
 			goto err;
-		}
-		/*
-		 * Populate now: faulting the ring in later, page by page
-		 * while the program runs, would be charged to the trace.
-		 */
-		c->map = mmap(NULL, len, PROT_READ, MAP_SHARED | MAP_POPULATE,
-			      c->fd, 0);
-		if (c->map == MAP_FAILED) {
-			c->map = NULL;
-			goto err;
-		}
 		mapped++;
 	}
 	if (!mapped) {
-		errno = ENOENT;
+		ret = -ENOENT;
 		goto err;
 	}
 	return 0;
 err:
-	i = errno;
 	cat_drain_close(d);
-	return -(int)i;
+	return ret;
 }
 
 static const struct cat_subbuf_header *ready(struct cat_drain *d,
@@ -96,7 +112,12 @@ long cat_drain_once(struct cat_drain *d, cat_drain_fn fn, void *ctx)
 		struct cat_drain_cpu *c = &d->cpu[i];
 		unsigned int n = 0;
 
-		if (!c->map)
+		/*
+		 * relay creates a buffer (and its file) for a CPU that comes
+		 * online after the session started: look for it on every
+		 * pass, or that CPU's records would never be read.
+		 */
+		if (!c->map && attach_cpu(d, i))
 			continue;
 		while ((h = ready(d, c))) {
 			size_t end = d->subbuf_size - h->padding;

@@ -28,7 +28,10 @@ struct cat_drain {
 	uint64_t bytes;			/* record bytes handed out */
 };
 
-/* Map every CPU's buffer; 0 or -errno. */
+/*
+ * Map every CPU's buffer; 0 or -errno. A CPU that has no buffer yet (it was
+ * offline at "start") is looked for again by every cat_drain_once().
+ */
 int cat_drain_open(struct cat_drain *d, unsigned int ncpus,
 		   size_t subbuf_size, size_t n_subbufs);
 

@@ -28,6 +28,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "kselftest_harness.h"
+#include "json_args.h"
 
 #include "rawfile.h"
 #include "session.h"
@@ -63,6 +64,7 @@ struct report {
 	struct task tasks[MAX_TASKS];
 	int ntasks;
 	long task_instances;
+	long tgid;
 };
 
 static char *slurp(const char *path, size_t *len)
@@ -154,6 +156,7 @@ static int parse_report(const char *path, struct report *r, char *err,
 {
 	static const char *tasks_path[] = { "tasks", NULL };
 	static const char *ti_path[] = { "task_instances", NULL };
+	static const char *tgid_path[] = { "tgid", NULL };
 	static const char *at_path[] = { "spawned_at", NULL };
 	static const char *polls_path[] = { "polls", NULL };
 	static const char *sb_path[] = { "spawn_blocking", NULL };
@@ -174,6 +177,8 @@ static int parse_report(const char *path, struct report *r, char *err,
 		return -1;
 	v = yajl_tree_get(root, ti_path, yajl_t_number);
 	r->task_instances = v ? YAJL_GET_INTEGER(v) : -1;
+	v = yajl_tree_get(root, tgid_path, yajl_t_number);
+	r->tgid = v ? YAJL_GET_INTEGER(v) : -1;
 	tasks = yajl_tree_get(root, tasks_path, yajl_t_array);
 	for (i = 0; tasks && i < YAJL_GET_ARRAY(tasks)->len &&
 		    r->ntasks < MAX_TASKS; i++) {
@@ -676,6 +681,30 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 			   self->exp.blocking_tasks : 0), own_tasks);
 	if (self->exp.polls >= 0)
 		EXPECT_EQ(self->exp.polls, total_polls);
+
+	/* every arg of every poll slice says what the report says */
+	{
+		struct ja_task jt[MAX_TASKS];
+		char jerr[2048];
+		int problems;
+
+		for (j = 0; j < self->rep_data.ntasks; j++) {
+			const struct task *t = &self->rep_data.tasks[j];
+
+			jt[j] = (struct ja_task){
+				.id = t->id,
+				.polls = t->polls,
+				.blocking_polls = t->blocking_polls,
+				.spawned_at = t->spawned_at,
+			};
+		}
+		ASSERT_LT(0, self->rep_data.tgid);
+		problems = ja_check_timeline(timeline, self->rep_data.tgid, jt,
+					     self->rep_data.ntasks, jerr,
+					     sizeof(jerr));
+		EXPECT_EQ(0, problems) TH_LOG("%s: %d problems:\n%s", self->json,
+					       problems, jerr);
+	}
 	yajl_tree_free(timeline);
 
 	/* compact detail of the same trace: the same polls, once each */

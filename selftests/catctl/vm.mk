@@ -15,7 +15,8 @@ VM_DEPS += $(addprefix $(CATCTL_OUT)/tests/,$(CATCTL_TESTS)) catctl-app
 $(TOP)/client/libcatctl.a $(TOP)/client/catctl: FORCE
 	$(MAKE) -C $(TOP)/client catctl libcatctl.a
 
-$(CATCTL_OUT)/tests/%: catctl/%.c $(TOP)/client/libcatctl.a $(KSFT)/kselftest_harness.h
+$(CATCTL_OUT)/tests/%: catctl/%.c catctl/json_args.h $(TOP)/client/libcatctl.a \
+		$(KSFT)/kselftest_harness.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -I$(TOP)/client -o $@ $< $(TOP)/client/libcatctl.a \
 		-ldw -lelf -lyajl -liberty -lz

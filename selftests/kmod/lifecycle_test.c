@@ -9,6 +9,7 @@
  * stop by itself and release the probes, so the target runs on untraced.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,6 +265,71 @@ TEST_F(lifecycle, owner_killed)
 TEST_F(lifecycle, owner_exits_without_stop)
 {
 	owner_gone(_metadata, self, false);
+}
+
+/*
+ * The owner-exit work runs some time after the owner is gone. By then
+ * that session may have been stopped and another started by another
+ * process, and the work must leave the new one alone (issue 14.7). The
+ * window is held open on purpose: the test and the short-lived owner run
+ * SCHED_FIFO on cpu0, where the work's kworker (SCHED_OTHER) cannot run
+ * until the test sleeps. If the work still ran first (the owner slept on
+ * its way out), the try is repeated; never getting the window is a SKIP.
+ */
+TEST_F(lifecycle, owner_exit_work_spares_next_session)
+{
+	struct cat_session *s = &self->s;
+	struct sched_param fifo = { .sched_priority = 1 }, other = { 0 };
+	struct cat_stats st;
+	bool raced = false;
+	cpu_set_t set;
+	int tries;
+
+	ASSERT_EQ(0, sess_spawn(s, "wait"));
+	self->pid = s->child.pid;
+	ASSERT_EQ(0, cat_control("target %d", self->pid));
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+
+	for (tries = 0; tries < 10 && !raced; tries++) {
+		int wstatus = 0;
+		pid_t owner, w;
+
+		ASSERT_EQ(0, sched_setscheduler(0, SCHED_FIFO, &fifo))
+			TH_LOG("SCHED_FIFO: %s", strerror(errno));
+		owner = fork();
+		ASSERT_LE(0, owner);
+		if (!owner)
+			_exit(cat_control("start") ? 1 : 0);
+		/* yield to the owner (same priority) until it is a zombie */
+		while (!(w = waitpid(owner, &wstatus, WNOHANG)))
+			sched_yield();
+		ASSERT_EQ(owner, w);
+		ASSERT_TRUE(WIFEXITED(wstatus) && !WEXITSTATUS(wstatus))
+			TH_LOG("the owner's start failed: %#x", wstatus);
+		ASSERT_EQ(0, cat_stats_read(&st));
+		/* still running: the work is queued behind us, not yet run */
+		raced = !strcmp(st.state, "running");
+		cat_stats_free(&st);
+		if (raced)
+			ASSERT_EQ(0, cat_control("stop"));
+		ASSERT_EQ(0, cat_control("reset"));
+		if (raced)
+			ASSERT_EQ(0, cat_control("start"));
+		/* now the work runs, with our session in place */
+		ASSERT_EQ(0, sched_setscheduler(0, SCHED_OTHER, &other));
+		usleep(300 * 1000);
+	}
+	if (!raced)
+		SKIP(return, "the owner-exit work ran before the window in %d tries",
+		     tries);
+	ASSERT_EQ(0, cat_stats_read(&st));
+	EXPECT_STREQ("running", st.state)
+		TH_LOG("the work of owner that exited stopped the next session");
+	cat_stats_free(&st);
+	EXPECT_EQ(0, cat_control("stop"));
+	TH_LOG("window held on try %d", tries);
 }
 
 TEST_HARNESS_MAIN

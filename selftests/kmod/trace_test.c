@@ -11,6 +11,9 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,9 +35,27 @@ FIXTURE_SETUP(trace)
 	ASSERT_EQ(0, sess_init(&self->s)) TH_LOG("%s", self->s.err);
 }
 
+/* Write "0" or "1" to CPU @cpu's online file; 0 or -errno. */
+static int cpu_set_online(int cpu, bool on)
+{
+	char path[64];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, on ? "1" : "0", 1) != 1)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 FIXTURE_TEARDOWN(trace)
 {
 	sess_cleanup(&self->s);
+	/* cpu_onlined_mid_session takes cpu1 offline: never leave it so */
+	cpu_set_online(1, true);
 }
 
 /* target the spawned child, add the probe, start, release */
@@ -637,6 +658,48 @@ TEST_F(trace, stop_with_return_pending)
 	EXPECT_EQ(0, count_probe(&s->tr, CAT_REC_PROBE_ENTRY, 1, self->pid));
 	EXPECT_EQ(1, s->st.total.uprobe_hits);
 	EXPECT_EQ(0, s->st.total.uretprobe_hits);
+}
+
+/*
+ * A CPU that comes online after "start" gets its relay buffer then; the
+ * reader must find it (issue 14.3). cpu1 is offline at start, comes
+ * online, and the target, pinned to it, makes every call there: all of
+ * them must be read, from cpu1's buffer.
+ */
+TEST_F(trace, cpu_onlined_mid_session)
+{
+	struct cat_session *s = &self->s;
+	char line[64];
+	cpu_set_t set;
+	size_t on_cpu1 = 0;
+	int ret;
+
+	ret = cpu_set_online(1, false);
+	if (ret == -ENOENT || ret == -EACCES || ret == -EPERM)
+		SKIP(return, "cpu1 cannot be taken offline: %s", strerror(-ret));
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, sess_spawn(s, "wait", "add", "200"));
+	go(_metadata, self, "probe 1 both 2 %llu %s", (unsigned long long)s->off_add, s->path);
+	ret = cpu_set_online(1, true);
+	ASSERT_EQ(0, ret) TH_LOG("cpu1 online: %s", strerror(-ret));
+	ASSERT_EQ(0, cat_child_readline(&s->child, line, sizeof(line), WAIT_MS));
+	ASSERT_STREQ("wait", line);
+	CPU_ZERO(&set);
+	CPU_SET(1, &set);
+	ASSERT_EQ(0, sched_setaffinity(self->pid, sizeof(set), &set))
+		TH_LOG("pin to cpu1: %s", strerror(errno));
+	ASSERT_EQ(0, cat_child_send(&s->child, 'g'));
+	finish(_metadata, self);
+
+	check_add_calls(_metadata, s, 1, self->pid, 0, N_CALLS, true);
+	for (size_t i = 0; i < s->tr.n; i++) {
+		const struct cat_rec_header *h = s->tr.rec[i];
+
+		if (h->type == CAT_REC_PROBE_ENTRY && h->cpu == 1)
+			on_cpu1++;
+	}
+	EXPECT_EQ(N_CALLS, on_cpu1);
+	EXPECT_EQ(N_CALLS, s->st.total.uprobe_hits);
 }
 
 TEST_HARNESS_MAIN

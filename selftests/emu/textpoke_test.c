@@ -42,7 +42,8 @@
 #include "kselftest_harness.h"
 #include "catlib.h"
 
-#define ROUNDS		200
+#define ROUNDS		100
+#define TIMEOUT_S	600	/* a toggle waits for RCU and IPIs: slow under TCG */
 #define TRACEFS		"/sys/kernel/tracing"
 #define TAINT_DIE	(1u << 7)
 
@@ -140,6 +141,7 @@ FIXTURE(emu) {
 	char target[4096];
 	uint64_t off_add;
 	pid_t caller;
+	uint64_t t0;
 };
 
 FIXTURE_SETUP(emu)
@@ -160,6 +162,7 @@ FIXTURE_SETUP(emu)
 					&self->off_add, NULL));
 	self->caller = -1;
 	self->taint0 = tainted();
+	self->t0 = cat_now_ms();
 	self->nload = load_start(self->load, 64);
 	ASSERT_LT(0, self->nload);
 }
@@ -171,12 +174,13 @@ FIXTURE_TEARDOWN(emu)
 		kill(self->caller, SIGKILL);
 		waitpid(self->caller, NULL, 0);
 	}
+	TH_LOG("%.1f s", (cat_now_ms() - self->t0) / 1000.0);
 	/* whatever a test did, the kernel must not have oopsed */
 	EXPECT_EQ(0, (tainted() & ~self->taint0) & TAINT_DIE)
 		TH_LOG("the kernel oopsed during the test (taint %#lx)", tainted());
 }
 
-TEST_F(emu, sched_switch_toggle)
+TEST_F_TIMEOUT(emu, sched_switch_toggle, TIMEOUT_S)
 {
 	const char *en = TRACEFS "/events/sched/sched_switch/enable";
 
@@ -190,7 +194,7 @@ TEST_F(emu, sched_switch_toggle)
 	ASSERT_EQ(0, write_file(TRACEFS "/trace", "", false));
 }
 
-TEST_F(emu, uprobe_toggle)
+TEST_F_TIMEOUT(emu, uprobe_toggle, TIMEOUT_S)
 {
 	const char *en = TRACEFS "/events/cat_emu/add/enable";
 	char def[4200];
@@ -214,7 +218,7 @@ TEST_F(emu, uprobe_toggle)
 	ASSERT_EQ(0, write_file(TRACEFS "/trace", "", false));
 }
 
-TEST_F(emu, cat_sessions)
+TEST_F_TIMEOUT(emu, cat_sessions, TIMEOUT_S)
 {
 	int ret;
 

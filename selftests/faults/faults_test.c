@@ -19,6 +19,8 @@
 #include <sys/mount.h>
 #include <time.h>
 
+#include <yajl/yajl_tree.h>
+
 #include "kselftest_harness.h"
 #include "faults.h"
 
@@ -625,6 +627,31 @@ TEST_F_TIMEOUT(faults, raw_file_disk_full, 300)
 
 /* ---- overload ----------------------------------------------------------- */
 
+/*
+ * The loss totals of @path (JSON of "report -f json" at the top level, or
+ * of convert's timeline under "catStats"): lost_records, kernel_dropped,
+ * missing_records; false if any is absent.
+ */
+static bool json_losses(const char *path, const char *obj, long long v[3])
+{
+	static const char *keys[] = { "lost_records", "kernel_dropped",
+				      "missing_records" };
+	char *text = f_slurp(path), errbuf[256];
+	yajl_val root = text ? yajl_tree_parse(text, errbuf, sizeof(errbuf)) : NULL;
+	bool ok = root != NULL;
+
+	for (int i = 0; ok && i < 3; i++) {
+		const char *p[] = { obj ? obj : keys[i], obj ? keys[i] : NULL, NULL };
+		yajl_val x = yajl_tree_get(root, p, yajl_t_number);
+
+		ok = x && YAJL_IS_INTEGER(x);
+		v[i] = ok ? YAJL_GET_INTEGER(x) : -1;
+	}
+	yajl_tree_free(root);
+	free(text);
+	return ok;
+}
+
 TEST_F_TIMEOUT(faults, tiny_buffers_count_every_drop, 300)
 {
 	char *argv[] = { CATCTL, "start", "--buffers", "4096:2", "--binary",
@@ -659,6 +686,33 @@ TEST_F_TIMEOUT(faults, tiny_buffers_count_every_drop, 300)
 	EXPECT_TRUE(f_has(self->err, want)) {
 		TH_LOG("expected '%s' in catctl's output", want);
 		f_show(self->err);
+	}
+
+	/*
+	 * The same totals in the report and the timeline: every record the
+	 * module dropped is lost, none is missing from the file (issue 14.12).
+	 */
+	{
+		char rep[160], json[160];
+		char *rargv[] = { CATCTL, "report", "--format", "json",
+				  self->raw, NULL };
+		char *cargv[] = { CATCTL, "convert", self->raw, "-o", json, NULL };
+		long long r[3], j[3];
+		int k;
+
+		snprintf(rep, sizeof(rep), "%s/report.json", self->dir);
+		snprintf(json, sizeof(json), "%s/timeline.json", self->dir);
+		ASSERT_EQ(0, f_run(rargv, rep, self->err2, 120000));
+		ASSERT_EQ(0, f_run(cargv, "/dev/null", self->err2, 120000));
+		ASSERT_TRUE(json_losses(rep, NULL, r)) TH_LOG("%s", rep);
+		ASSERT_TRUE(json_losses(json, "catStats", j)) TH_LOG("%s", json);
+		EXPECT_EQ((long long)dropped, r[0]);
+		EXPECT_EQ((long long)dropped, r[1]);
+		EXPECT_EQ(0, r[2]);
+		for (k = 0; k < 3; k++) {
+			EXPECT_EQ(r[k], j[k])
+				TH_LOG("report vs timeline, total %d", k);
+		}
 	}
 }
 

@@ -12,7 +12,8 @@
  * threads on every CPU switch as fast as they can (through __schedule):
  *
  *   emu.sched_switch_toggle  the sched_switch tracepoint enabled and
- *                            disabled through tracefs, cat.ko unloaded
+ *                            disabled through tracefs (N times, see
+ *                            rounds()), cat.ko unloaded
  *   emu.uprobe_toggle        a uprobe placed and removed through tracefs
  *                            on a function a process calls in a loop,
  *                            cat.ko unloaded
@@ -42,12 +43,36 @@
 #include "kselftest_harness.h"
 #include "catlib.h"
 
-#define ROUNDS		100
+/*
+ * Toggles per experiment: cat_emu_rounds=N on the kernel command line
+ * (selftests/emu/run passes 100), else a few, enough to run the paths in
+ * every VM run: each toggle waits for RCU grace periods and IPIs, about a
+ * second under a loaded TCG host.
+ */
+#define ROUNDS_DEFAULT	10
 #define TIMEOUT_S	600	/* a toggle waits for RCU and IPIs: slow under TCG */
 #define TRACEFS		"/sys/kernel/tracing"
 #define TAINT_DIE	(1u << 7)
 
 static atomic_bool stop_load;
+
+static int rounds(void)
+{
+	static int n;
+	char line[4096], *p;
+	FILE *f;
+
+	if (n)
+		return n;
+	n = ROUNDS_DEFAULT;
+	f = fopen("/proc/cmdline", "r");
+	if (f && fgets(line, sizeof(line), f) &&
+	    (p = strstr(line, "cat_emu_rounds=")) && atoi(p + 15) > 0)
+		n = atoi(p + 15);
+	if (f)
+		fclose(f);
+	return n;
+}
 
 /* Switch as often as possible, pinned to one CPU. */
 static void *switcher(void *arg)
@@ -174,7 +199,7 @@ FIXTURE_TEARDOWN(emu)
 		kill(self->caller, SIGKILL);
 		waitpid(self->caller, NULL, 0);
 	}
-	TH_LOG("%.1f s", (cat_now_ms() - self->t0) / 1000.0);
+	TH_LOG("%d rounds, %.1f s", rounds(), (cat_now_ms() - self->t0) / 1000.0);
 	/* whatever a test did, the kernel must not have oopsed */
 	EXPECT_EQ(0, (tainted() & ~self->taint0) & TAINT_DIE)
 		TH_LOG("the kernel oopsed during the test (taint %#lx)", tainted());
@@ -186,7 +211,7 @@ TEST_F_TIMEOUT(emu, sched_switch_toggle, TIMEOUT_S)
 
 	if (!tracefs_ready())
 		SKIP(return, "no tracefs");
-	for (int i = 0; i < ROUNDS; i++) {
+	for (int i = 0; i < rounds(); i++) {
 		ASSERT_EQ(0, write_file(en, "1", false)) TH_LOG("round %d", i);
 		usleep(1000);
 		ASSERT_EQ(0, write_file(en, "0", false)) TH_LOG("round %d", i);
@@ -207,7 +232,7 @@ TEST_F_TIMEOUT(emu, uprobe_toggle, TIMEOUT_S)
 	ASSERT_EQ(0, write_file(TRACEFS "/uprobe_events", def, true));
 	self->caller = start_caller(self->target);
 	ASSERT_LT(0, self->caller);
-	for (int i = 0; i < ROUNDS; i++) {
+	for (int i = 0; i < rounds(); i++) {
 		ASSERT_EQ(0, write_file(en, "1", false)) TH_LOG("round %d", i);
 		usleep(1000);
 		ASSERT_EQ(0, write_file(en, "0", false)) TH_LOG("round %d", i);
@@ -224,7 +249,7 @@ TEST_F_TIMEOUT(emu, cat_sessions, TIMEOUT_S)
 
 	self->caller = start_caller(self->target);
 	ASSERT_LT(0, self->caller);
-	for (int i = 0; i < ROUNDS / 4; i++) {
+	for (int i = 0; i < (rounds() + 3) / 4; i++) {
 		cat_control("stop");
 		cat_control("reset");
 		cat_control("clear");

@@ -1101,13 +1101,32 @@ static void on_lifecycle(struct cat_rebuild *rb, const struct cat_rec_header *h)
 		m.kind = CAT_MARK_EXIT;
 		break;
 	}
-	case CAT_REC_EXEC:
-		t = get_thread(rb, h->tid, h->tgid, NULL);
+	case CAT_REC_EXEC: {
+		const struct cat_rec_exec *e = (const void *)h;
+		char comm[CAT_COMM_LEN + 1] = "";
+		const char *base;
+
+		/*
+		 * exec renames the thread to the file's base name (the
+		 * kernel's comm, truncated the same way): the polls that run
+		 * before the thread's next sched_switch are already the new
+		 * program's.
+		 */
+		if (h->size >= sizeof(*e)) {
+			base = memchr(e->filename, '\0', sizeof(e->filename)) ?
+			       strrchr(e->filename, '/') : NULL;
+			base = base ? base + 1 : NULL;
+			if (base)
+				snprintf(comm, sizeof(comm), "%.*s",
+					 CAT_COMM_LEN - 1, base);
+		}
+		t = get_thread(rb, h->tid, h->tgid, comm[0] ? comm : NULL);
 		if (!t)
 			return;
 		close_all(rb, t, h->time_ns, CAT_CUT_EXIT);
 		m.kind = CAT_MARK_EXEC;
 		break;
+	}
 	default:
 		return;
 	}

@@ -291,8 +291,9 @@ static int data_load(Elf *elf, struct data *d)
 		struct dsec *ns;
 		Elf_Data *ed;
 
+		/* TLS sections' addresses overlap the sections after them */
 		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
-		    (sh.sh_flags & SHF_EXECINSTR) || !sh.sh_size ||
+		    (sh.sh_flags & (SHF_EXECINSTR | SHF_TLS)) || !sh.sh_size ||
 		    (sh.sh_type != SHT_PROGBITS && sh.sh_type != SHT_NOBITS))
 			continue;
 		ns = realloc(d->s, (d->n + 1) * sizeof(*ns));

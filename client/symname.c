@@ -9,8 +9,9 @@
  * function). Only the demangler's output is read here: the demangling
  * itself is libiberty's.
  *
- * The output is never longer than the input, so one buffer of the
- * input's size holds it, and every rule rewrites in one pass.
+ * Every rule shortens its input but one ("{K#N}", 5 bytes or more,
+ * becomes "{constant}", 10), so a buffer twice the input's size holds
+ * the output, and every rule rewrites in one pass.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -64,18 +65,19 @@ static const char *match_close(const char *p, const char *end)
 	return NULL;
 }
 
-/* A " as " at bracket depth 0 in [@s, @end), or NULL. */
-static const char *find_as(const char *s, const char *end)
+/* @kw (" as ", " for ") at bracket depth 0 in [@s, @end), or NULL. */
+static const char *find_kw(const char *s, const char *end, const char *kw)
 {
+	size_t n = strlen(kw);
 	int depth = 0;
 	const char *q;
 
-	for (q = s; q + 4 <= end; q++) {
+	for (q = s; q + n <= end; q++) {
 		if (*q == '<' || *q == '(' || *q == '[')
 			depth++;
 		else if ((*q == '>' && !(q > s && q[-1] == '-')) || *q == ')' || *q == ']')
 			depth--;
-		else if (!depth && !memcmp(q, " as ", 4))
+		else if (!depth && !memcmp(q, kw, n))
 			return q;
 	}
 	return NULL;
@@ -95,6 +97,20 @@ static int is_path(const char *s, size_t n)
 }
 
 /*
+ * "{name}": legacy and v0 name the namespace of a const item's body
+ * differently ({{constant}}, v0 tag K that libiberty prints {K#N}).
+ */
+static void put_ns(struct ob *o, const char *name, size_t n)
+{
+	put(o, "{", 1);
+	if (n == 1 && name[0] == 'K')
+		put(o, "constant", 8);
+	else
+		put(o, name, n);
+	put(o, "}", 1);
+}
+
+/*
  * "{{name}}" or "{name#N}" at @p: write "{name}" and return what follows,
  * or NULL when @p starts neither.
  */
@@ -107,8 +123,7 @@ static const char *brace(struct ob *o, const char *p, const char *end)
 			;
 		if (q + 1 >= end || q[0] != '}' || q[1] != '}' || q == p + 2)
 			return NULL;
-		put(o, p + 1, q - p - 1);	/* "{name" */
-		put(o, "}", 1);
+		put_ns(o, p + 2, q - p - 2);
 		return q + 2;
 	}
 	for (q = p + 1; q < end && *q != '}' && *q != '{'; q++)
@@ -123,30 +138,31 @@ static const char *brace(struct ob *o, const char *p, const char *end)
 			if (*d < '0' || *d > '9')
 				return NULL;
 	}
-	put(o, p, hash - p);			/* "{name" */
-	put(o, "}", 1);
+	put_ns(o, p + 1, hash - p - 1);
 	return q + 1;
 }
 
 static void norm(struct ob *o, const char *s, const char *end);
 
-/* A '<' at @p that opens a qualified path (<A as B>) or a v0 inherent impl (<A>). */
-static void qualified(struct ob *o, const char *p, const char *close,
-		      const char *end)
+/*
+ * A qualified path: <@ty as @tr> (@tr NULL: <@ty>, an inherent impl),
+ * followed by what is at @after.
+ */
+static void qualified(struct ob *o, const char *ty, const char *ty_end,
+		      const char *tr, const char *tr_end,
+		      const char *after, const char *end)
 {
-	const char *as = find_as(p + 1, close);
 	size_t at = o->len;
 
 	put(o, "<", 1);
-	if (as) {
-		norm(o, p + 1, as);
+	norm(o, ty, ty_end);
+	if (tr) {
 		put(o, " as ", 4);
-		norm(o, as + 4, close);
+		norm(o, tr, tr_end);
 		put(o, ">", 1);
 		return;
 	}
-	norm(o, p + 1, close);
-	if (close + 2 < end && close[1] == ':' && close[2] == ':' &&
+	if (after + 1 < end && after[0] == ':' && after[1] == ':' &&
 	    is_path(o->buf + at + 1, o->len - at - 1)) {
 		memmove(o->buf + at, o->buf + at + 1, o->len - at - 1);
 		o->len--;
@@ -171,7 +187,20 @@ static void norm(struct ob *o, const char *s, const char *end)
 				put(o, p, end - p);	/* malformed: keep it */
 				return;
 			}
-			if (ends_with(o, from, "::")) {
+			if (ends_with(o, from, "::") && close - p > 6 &&
+			    !memcmp(p + 1, "impl ", 5)) {
+				/*
+				 * legacy "a::b::<impl Tr for Ty>::f" is v0's
+				 * "<Ty as Tr>::f" ("<impl Ty>": "<Ty>")
+				 */
+				const char *fo = find_kw(p + 6, close, " for ");
+
+				o->len = from;
+				if (fo)
+					qualified(o, fo + 5, close, p + 6, fo, close + 1, end);
+				else
+					qualified(o, p + 6, close, NULL, NULL, close + 1, end);
+			} else if (ends_with(o, from, "::")) {
 				o->len -= 2;		/* v0 turbofish ::<...> */
 			} else if (is_ident(last)) {
 				/* a generic list, or a "for<'a> " binder */
@@ -182,7 +211,12 @@ static void norm(struct ob *o, const char *s, const char *end)
 						close++;
 				}
 			} else {
-				qualified(o, p, close, end);
+				const char *as = find_kw(p + 1, close, " as ");
+
+				if (as)
+					qualified(o, p + 1, as, as + 4, close, close + 1, end);
+				else
+					qualified(o, p + 1, close, NULL, NULL, close + 1, end);
 			}
 			p = close + 1;
 			continue;
@@ -210,7 +244,7 @@ char *cat_symname_path(const char *demangled)
 	size_t n = strlen(demangled), i;
 	struct ob o;
 
-	o.buf = malloc(n + 1);
+	o.buf = malloc(2 * n + 1);
 	if (!o.buf)
 		return NULL;
 	o.len = 0;

@@ -23,8 +23,14 @@
  *  - a qualified path "<A as B>" keeps its brackets, A and B normalised;
  *    an inherent impl "<A>::f" (v0) becomes "A::f" when A is a path, so
  *    that it reads like the legacy spelling;
+ *  - a legacy impl segment "a::b::<impl Tr for Ty>::f" becomes v0's
+ *    "<Ty as Tr>::f" ("<impl Ty>::f": "<Ty>::f", then as above). Legacy
+ *    names a blanket impl by its parameter (<impl Tr for F>: <F as Tr>)
+ *    where v0 names the type: such trait-impl paths still differ;
  *  - "{{closure}}" (legacy) and "{closure#N}" (v0; also "{shim:vtable#N}",
  *    DWARF's "{impl#N}", ...) become "{closure}" ("{shim:vtable}", ...);
+ *    a const item's body, legacy "{{constant}}" and v0 "{K#N}", becomes
+ *    "{constant}";
  *  - v0 crate disambiguators "[<hex>]" after a name (cplus_demangle with
  *    DMGL_VERBOSE and c++filt print them), a trailing legacy hash
  *    "::h<16 hex>" and a "for<'a> " binder are dropped.

@@ -6,15 +6,19 @@
  * in profiles.h.
  *
  * Why these functions: they are the ones that stay out of line in debug
- * AND release builds (found by reading real tokio 1.24 / async-std 1.12
- * binaries built with rustc 1.95, see selftests/rust): the task vtable
- * entries (tokio raw::poll / raw::dealloc, async-task RawTask::run /
- * destroy / wake), the waker vtable (tokio waker::wake_by_*), and on the
- * spawn path tokio's OwnedTasks::bind and async-executor's
- * Executor::spawn. Everything else (tokio::spawn itself, BlockingTask
- * poll, SupportTaskLocals poll, async fn bodies) is out of line in debug
- * builds only; those rules add what they find and the report says what
- * they could not find.
+ * AND release builds (found by reading real tokio 1.24 / 1.53, async-std
+ * 1.12 / 1.13 and smol 2 binaries built with rustc 1.63, 1.95 and 1.97,
+ * legacy and v0 names): the task vtable entries (tokio raw::poll /
+ * raw::dealloc, async-task RawTask::run / destroy / wake), found through
+ * the vtables themselves when there is DWARF (vtable.h) and by name
+ * otherwise, the waker vtable (tokio waker::wake_by_*), and on the spawn
+ * path tokio's OwnedTasks::bind (bind_inner since bind was split) and
+ * async-executor's or async-task's spawn functions. Everything else
+ * (tokio::spawn itself, BlockingTask poll, SupportTaskLocals poll, async
+ * fn bodies) is out of line in debug builds only; those rules add what
+ * they find and the report says what they could not find. Names are
+ * compared as normalised paths (symname.h), never as one version's
+ * spelling.
  *
  * Nested futures are classified with DWARF when the binary has it: Rust
  * names an async fn body {async_fn#N}, an async block {async_block#N}
@@ -125,6 +129,7 @@ static const struct rule rules[] = {
 	  NO_VT, NULL, NULL },
 	{ "tokio.bind", CAT_RT_TOKIO,
 	  NAMES("tokio::runtime::task::list::OwnedTasks::bind",
+		"tokio::runtime::task::list::OwnedTasks::bind_local",
 		"tokio::runtime::task::list::LocalOwnedTasks::bind"),
 	  CAT_PROBE_BOTH, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE,
 	  "every tokio spawn binds its new task (tokio < 1.4x: out of line in debug and release): return rax (or rdx) = task header; spawn site = outermost spawn entry's ret_addr via inline scopes",
@@ -198,19 +203,24 @@ static const struct rule rules[] = {
 	  CAT_VT_ATASK_DESTROY, NULL, NULL },
 	{ "async_std.executor_spawn", CAT_RT_ASYNC_STD,
 	  NAMES("async_executor::Executor::spawn",
-		"async_executor::LocalExecutor::spawn"),
+		"async_executor::LocalExecutor::spawn",
+		"async_executor::Executor::spawn_inner",
+		"async_executor::static_executors::StaticExecutor::spawn",
+		"async_executor::static_executors::StaticLocalExecutor::spawn"),
 	  CAT_PROBE_BOTH, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE,
-	  "every async-std/smol spawn goes through async-executor (out of line in debug and release up to async-executor 1.5): return rax = task; spawn site = outermost spawn entry's ret_addr",
-	  CAT_REPORT_WARN, "Executor::spawn not found: tasks cannot be tied to their spawn sites",
-	  NO_VT, "async_std.executor_spawn_inner",
-	  "inlined (release build of an async-executor with spawn_inner): spawn_inner is the task probe" },
-	{ "async_std.executor_spawn_inner", CAT_RT_ASYNC_STD,
-	  NAMES("async_executor::Executor::spawn_inner"),
+	  "async-executor spawn (async-std, smol; Executor::spawn is out of line in debug and release up to async-executor 1.5, spawn_inner since 1.8, StaticExecutor::spawn for async-global-executor 3): return rax = task (Task<T>); spawn site = outermost spawn entry's ret_addr",
+	  CAT_REPORT_WARN, "no async-executor spawn function out of line: tasks cannot be tied to their spawn sites",
+	  NO_VT, "async_std.task_alloc",
+	  "inlined: async-task's own spawn function is the task probe" },
+	{ "async_std.task_alloc", CAT_RT_ASYNC_STD,
+	  NAMES("async_task::runnable::spawn_unchecked",
+		"async_task::runnable::Builder::spawn_unchecked",
+		"async_task::raw::RawTask::allocate"),
 	  CAT_PROBE_BOTH, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE,
-	  "async-executor >= 1.8: Executor::spawn and LocalExecutor::spawn both call spawn_inner (out of line in debug and release): return rax = task (Task<T>); spawn site = outermost spawn entry's ret_addr",
-	  CAT_REPORT_WARN, "Executor::spawn_inner not found: tasks cannot be tied to their spawn sites",
+	  "every async-task spawn, whatever the executor: spawn_unchecked returns (Runnable, Task) = (task, task) in rax:rdx, RawTask::allocate the task in rax; spawn site = outermost spawn entry's ret_addr",
+	  CAT_REPORT_WARN, "async-task's spawn functions not found (inlined): tasks cannot be tied to their spawn sites",
 	  NO_VT, "async_std.executor_spawn",
-	  "not in this async-executor (no spawn_inner): Executor::spawn is the task probe" },
+	  "inlined (release build): the executor's spawn is the task probe" },
 	{ "async_std.spawn_site", CAT_RT_ASYNC_STD,
 	  NAMES("async_std::task::spawn::spawn",
 		"async_std::task::spawn_local::spawn_local",

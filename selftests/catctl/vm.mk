@@ -11,9 +11,12 @@ CATCTL_TESTS := catctl_test
 # build/rust-v0, v0 symbol names, from client/tests' rust-mangling) can
 # stand in for Debian's.
 CATCTL_RUST ?= $(BUILD)/rust
+# Directories the programs need in the guest as well (/cat/<basename>),
+# e.g. the current stack's build/current/guest/current for its libraries.
+CATCTL_VM_FILES ?=
 
 VM_TESTDIRS += $(CATCTL_OUT)/tests
-VM_FILES += $(CATCTL_APP)
+VM_FILES += $(CATCTL_APP) $(CATCTL_VM_FILES)
 VM_DEPS += $(addprefix $(CATCTL_OUT)/tests/,$(CATCTL_TESTS)) catctl-app
 
 $(TOP)/client/libcatctl.a $(TOP)/client/catctl: FORCE

@@ -16,14 +16,17 @@
  * calls it, and whether the compiler inlined everything around it.
  *
  * What DWARF tells: the struct type (by its path) and its members (name,
- * offset, which ones are function pointers). What the data tells: every
- * aligned record of that size whose function-pointer members all hold
- * the address of a function (a .symtab function's start) and whose other
- * members do not, with usize members below 1 MiB (offsets inside a task
- * cell) and pointer members pointing into the binary's data. Named
- * statics (DW_TAG_variable of the type, WAKER_VTABLE) are read at their
- * DW_AT_location. Without DWARF nothing is found here: the profiles fall
- * back to names, and say so.
+ * offset, which ones are function pointers, and their function types).
+ * What the data tells: every aligned record of that size whose
+ * function-pointer members all hold the start of a .symtab function,
+ * whose usize members are below 1 MiB (offsets inside a task cell) and
+ * whose pointer members point into the binary's data; and, because a
+ * trait object's vtable followed by a small one can look like that, the
+ * functions pointed at must take the member's parameter types and return
+ * its return type (by DWARF type name; a target without a DIE is not
+ * held against the record, but at least one must match). Named statics
+ * (WAKER_VTABLE) are read at their DW_AT_location. Without DWARF nothing
+ * is found here: the profiles fall back to names, and say so.
  */
 #ifndef CAT_VTABLE_H
 #define CAT_VTABLE_H

@@ -22,14 +22,15 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: catctl symbols --binary PATH [--runtime tokio|async-std|auto]\n"
+		"Usage: catctl symbols --binary PATH [--runtime tokio|async-std|smol|auto]\n"
 		"                      [--probe PATTERN]... [--mangled] [--quiet]\n"
 		"\n"
 		"List the probes catctl start would place in PATH and what the runtime\n"
 		"profile could not find there (e.g. functions inlined in release builds).\n"
 		"\n"
 		"  -b, --binary PATH     the ELF binary (x86-64, not stripped)\n"
-		"  -r, --runtime NAME    tokio, async-std or auto (default: auto-detect)\n"
+		"  -r, --runtime NAME    tokio, async-std (= smol, async-task) or auto\n"
+		"                        (default: auto-detect)\n"
 		"  -p, --probe PATTERN   also probe functions whose demangled name matches:\n"
 		"                        a glob (fnmatch) if PATTERN has * ? or [, else a\n"
 		"                        substring; repeatable\n"
@@ -78,7 +79,7 @@ static int run(int argc, char **argv)
 			break;
 		case 'r':
 			if (cat_runtime_parse(optarg, &rt)) {
-				fprintf(stderr, "catctl symbols: unknown runtime '%s' (tokio, async-std, auto)\n",
+				fprintf(stderr, "catctl symbols: unknown runtime '%s' (tokio, async-std, smol, auto)\n",
 					optarg);
 				return CATCTL_EXIT_USAGE;
 			}

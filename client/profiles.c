@@ -6,15 +6,19 @@
  * in profiles.h.
  *
  * Why these functions: they are the ones that stay out of line in debug
- * AND release builds (found by reading real tokio 1.24 / async-std 1.12
- * binaries built with rustc 1.95, see selftests/rust): the task vtable
- * entries (tokio raw::poll / raw::dealloc, async-task RawTask::run /
- * destroy / wake), the waker vtable (tokio waker::wake_by_*), and on the
- * spawn path tokio's OwnedTasks::bind and async-executor's
- * Executor::spawn. Everything else (tokio::spawn itself, BlockingTask
- * poll, SupportTaskLocals poll, async fn bodies) is out of line in debug
- * builds only; those rules add what they find and the report says what
- * they could not find.
+ * AND release builds (found by reading real tokio 1.24 / 1.53, async-std
+ * 1.12 / 1.13 and smol 2 binaries built with rustc 1.63, 1.95 and 1.97,
+ * legacy and v0 names): the task vtable entries (tokio raw::poll /
+ * raw::dealloc, async-task RawTask::run / destroy / wake), found through
+ * the vtables themselves when there is DWARF (vtable.h) and by name
+ * otherwise, the waker vtable (tokio waker::wake_by_*), and on the spawn
+ * path tokio's OwnedTasks::bind (bind_inner since bind was split) and
+ * async-executor's or async-task's spawn functions. Everything else
+ * (tokio::spawn itself, BlockingTask poll, SupportTaskLocals poll, async
+ * fn bodies) is out of line in debug builds only; those rules add what
+ * they find and the report says what they could not find. Names are
+ * compared as normalised paths (symname.h), never as one version's
+ * spelling.
  *
  * Nested futures are classified with DWARF when the binary has it: Rust
  * names an async fn body {async_fn#N}, an async block {async_block#N}
@@ -34,6 +38,7 @@
 
 #include "cat_abi.h"
 #include "profiles.h"
+#include "vtable.h"
 
 /* ------------------------------------------------------------------------
  * Names
@@ -45,7 +50,8 @@ int cat_runtime_parse(const char *s, enum cat_runtime *rt)
 		*rt = CAT_RT_AUTO;
 	else if (!strcmp(s, "tokio"))
 		*rt = CAT_RT_TOKIO;
-	else if (!strcmp(s, "async-std") || !strcmp(s, "async_std"))
+	else if (!strcmp(s, "async-std") || !strcmp(s, "async_std") ||
+		 !strcmp(s, "smol") || !strcmp(s, "async-task"))
 		*rt = CAT_RT_ASYNC_STD;
 	else
 		return -1;
@@ -77,7 +83,7 @@ int cat_pattern_match(const char *pattern, const char *demangled)
 struct rule {
 	const char *name;
 	enum cat_runtime rt;
-	const char *const *names;	/* exact demangled names, NULL-ended */
+	const char *const *names;	/* normalised paths (symname.h), NULL-ended */
 	enum cat_probe_mode mode;
 	uint16_t nargs;
 	enum cat_probe_role role;
@@ -85,9 +91,21 @@ struct rule {
 	const char *why;
 	enum cat_report_level missing_level;
 	const char *if_missing;
+	/*
+	 * Facts first: the vtable field (vtable.h) whose targets are this
+	 * rule's functions whatever their names (CAT_VT_NSETS: none).
+	 */
+	enum cat_vt_set vt;
+	/*
+	 * Another rule that does this one's job in other versions: when
+	 * that one found something, this one missing is only a note.
+	 */
+	const char *alt;
+	const char *if_alt;
 };
 
 #define NAMES(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define NO_VT CAT_VT_NSETS
 
 static const struct rule rules[] = {
 	/* ---- tokio 1.x ---- */
@@ -95,95 +113,139 @@ static const struct rule rules[] = {
 	  NAMES("tokio::runtime::task::raw::poll"),
 	  CAT_PROBE_BOTH, 1, CAT_ROLE_TASK_POLL, CAT_CTX_TASK,
 	  "tokio task poll (task vtable entry): arg0 = task header; one probe per instantiation",
-	  CAT_REPORT_WARN, "no task poll entry point: the trace will have no tasks" },
+	  CAT_REPORT_WARN, "no task poll entry point: the trace will have no tasks",
+	  CAT_VT_TOKIO_POLL, NULL, NULL },
 	{ "tokio.raw_dealloc", CAT_RT_TOKIO,
 	  NAMES("tokio::runtime::task::raw::dealloc"),
 	  CAT_PROBE_ENTRY, 1, CAT_ROLE_TASK_DEALLOC, CAT_CTX_NONE,
 	  "tokio task freed (task vtable entry): arg0 = task header, a reused address starts a new task",
-	  CAT_REPORT_WARN, "task deallocation not found: a reused task address cannot be told from the old task" },
+	  CAT_REPORT_WARN, "task deallocation not found: a reused task address cannot be told from the old task",
+	  CAT_VT_TOKIO_DEALLOC, NULL, NULL },
 	{ "tokio.complete", CAT_RT_TOKIO,
-	  NAMES("tokio::runtime::task::harness::Harness<T,S>::complete"),
+	  NAMES("tokio::runtime::task::harness::Harness::complete"),
 	  CAT_PROBE_ENTRY, 1, CAT_ROLE_TASK_DEALLOC, CAT_CTX_NONE,
 	  "tokio task finished or cancelled (out of line in debug and release): arg0 = task header; tokio frees such a task inside Harness::poll, not through raw::dealloc, once its JoinHandle is gone",
-	  CAT_REPORT_WARN, "Harness::complete not found: tasks that finish look alive until their address is reused" },
+	  CAT_REPORT_WARN, "Harness::complete not found: tasks that finish look alive until their address is reused",
+	  NO_VT, NULL, NULL },
 	{ "tokio.bind", CAT_RT_TOKIO,
-	  NAMES("tokio::runtime::task::list::OwnedTasks<S>::bind",
-		"tokio::runtime::task::list::LocalOwnedTasks<S>::bind"),
+	  NAMES("tokio::runtime::task::list::OwnedTasks::bind",
+		"tokio::runtime::task::list::OwnedTasks::bind_local",
+		"tokio::runtime::task::list::LocalOwnedTasks::bind"),
 	  CAT_PROBE_BOTH, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE,
-	  "every tokio spawn binds its new task (out of line in debug and release): return rax (or rdx) = task header; spawn site = outermost spawn entry's ret_addr via inline scopes",
-	  CAT_REPORT_WARN, "OwnedTasks::bind not found: tasks cannot be tied to their spawn sites" },
+	  "every tokio spawn binds its new task (tokio < 1.4x: out of line in debug and release): return rax (or rdx) = task header; spawn site = outermost spawn entry's ret_addr via inline scopes",
+	  CAT_REPORT_WARN, "OwnedTasks::bind not found: tasks cannot be tied to their spawn sites",
+	  NO_VT, "tokio.bind_inner",
+	  "inlined into the callers (release build of a tokio whose bind is split): bind_inner is the task probe" },
+	{ "tokio.bind_inner", CAT_RT_TOKIO,
+	  NAMES("tokio::runtime::task::list::OwnedTasks::bind_inner",
+		"tokio::runtime::task::list::LocalOwnedTasks::bind_inner"),
+	  CAT_PROBE_BOTH, 2, CAT_ROLE_SPAWN, CAT_CTX_NONE,
+	  "the non-generic part of tokio's OwnedTasks::bind (out of line in debug and release): entry args[1] = the new task's header (bind_inner(&self, task, notified)); spawn site = outermost spawn entry's ret_addr via inline scopes",
+	  CAT_REPORT_WARN, "OwnedTasks::bind_inner not found: tasks cannot be tied to their spawn sites",
+	  NO_VT, "tokio.bind",
+	  "not in this tokio (bind is not split): bind is the task probe" },
 	{ "tokio.spawn_site", CAT_RT_TOKIO,
 	  NAMES("tokio::task::spawn::spawn",
+		"tokio::task::spawn::spawn_inner",
 		"tokio::runtime::handle::Handle::spawn",
 		"tokio::runtime::runtime::Runtime::spawn",
 		"tokio::task::local::spawn_local",
 		"tokio::task::local::LocalSet::spawn_local",
-		"tokio::task::builder::Builder::spawn"),
+		"tokio::task::builder::Builder::spawn",
+		"tokio::task::builder::Builder::spawn_local",
+		"tokio::task::join_set::JoinSet::spawn",
+		"tokio::task::join_set::JoinSet::spawn_local",
+		"tokio::runtime::local_runtime::runtime::LocalRuntime::spawn_local"),
 	  CAT_PROBE_ENTRY, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE,
 	  "public tokio spawn API, out of line: entry ret_addr = spawn call site (outermost spawn entry)",
-	  CAT_REPORT_INFO, "inlined into the callers (release build): spawn sites come from the inline scopes at OwnedTasks::bind's return address instead" },
+	  CAT_REPORT_INFO, "inlined into the callers (release build): spawn sites come from the inline scopes at the task probe's return address instead",
+	  NO_VT, NULL, NULL },
 	{ "tokio.spawn_blocking", CAT_RT_TOKIO,
 	  NAMES("tokio::runtime::blocking::pool::spawn_blocking"),
 	  CAT_PROBE_BOTH, 0, CAT_ROLE_SPAWN_BLOCKING, CAT_CTX_NONE,
 	  "tokio blocking task spawned (spawn_blocking and multi_thread worker threads): return rax = task header",
-	  CAT_REPORT_INFO, "no spawn_blocking in this program (current_thread runtimes have no worker threads)" },
+	  CAT_REPORT_INFO, "no spawn_blocking in this program (current_thread runtimes have no worker threads)",
+	  NO_VT, NULL, NULL },
 	{ "tokio.spawn_blocking_site", CAT_RT_TOKIO,
 	  NAMES("tokio::task::blocking::spawn_blocking",
 		"tokio::runtime::handle::Handle::spawn_blocking",
 		"tokio::runtime::runtime::Runtime::spawn_blocking"),
 	  CAT_PROBE_ENTRY, 0, CAT_ROLE_SPAWN_BLOCKING, CAT_CTX_NONE,
 	  "public tokio spawn_blocking API, out of line: entry ret_addr = call site (outermost spawn entry)",
-	  CAT_REPORT_INFO, "inlined (release build) or unused: the site comes from pool::spawn_blocking's return address" },
+	  CAT_REPORT_INFO, "inlined (release build) or unused: the site comes from pool::spawn_blocking's return address",
+	  NO_VT, NULL, NULL },
 	{ "tokio.blocking_poll", CAT_RT_TOKIO,
-	  NAMES("<tokio::runtime::blocking::task::BlockingTask<T> as core::future::future::Future>::poll"),
+	  NAMES("<tokio::runtime::blocking::task::BlockingTask as core::future::future::Future>::poll"),
 	  CAT_PROBE_BOTH, 1, CAT_ROLE_BLOCKING_POLL, CAT_CTX_TASK,
 	  "tokio blocking task's future poll: arg0 = self; the closure runs inside it",
-	  CAT_REPORT_INFO, "inlined into Harness::poll (release build): blocking tasks are seen through their raw::poll only" },
+	  CAT_REPORT_INFO, "inlined into Harness::poll (release build): blocking tasks are seen through their raw::poll only",
+	  NO_VT, NULL, NULL },
 	{ "tokio.wake", CAT_RT_TOKIO,
 	  NAMES("tokio::runtime::task::waker::wake_by_val",
 		"tokio::runtime::task::waker::wake_by_ref"),
 	  CAT_PROBE_ENTRY, 1, CAT_ROLE_WAKE, CAT_CTX_NONE,
 	  "tokio waker vtable wake: arg0 = header of the task being woken",
-	  CAT_REPORT_WARN, "waker functions not found: who woke whom is unknown" },
+	  CAT_REPORT_WARN, "waker functions not found: who woke whom is unknown",
+	  CAT_VT_TOKIO_WAKE, NULL, NULL },
 
-	/* ---- async-std 1.x on async-task 4.x ---- */
+	/* ---- async-task 4.x: async-std 1.x, smol 1 and 2 ---- */
 	{ "async_std.run", CAT_RT_ASYNC_STD,
-	  NAMES("async_task::raw::RawTask<F,T,S>::run"),
+	  NAMES("async_task::raw::RawTask::run"),
 	  CAT_PROBE_BOTH, 1, CAT_ROLE_TASK_POLL, CAT_CTX_TASK,
 	  "async-task task poll (task vtable entry): arg0 = task; return rax&1 = rescheduled; one probe per instantiation",
-	  CAT_REPORT_WARN, "no task run entry point: the trace will have no tasks" },
+	  CAT_REPORT_WARN, "no task run entry point: the trace will have no tasks",
+	  CAT_VT_ATASK_RUN, NULL, NULL },
 	{ "async_std.destroy", CAT_RT_ASYNC_STD,
-	  NAMES("async_task::raw::RawTask<F,T,S>::destroy"),
+	  NAMES("async_task::raw::RawTask::destroy"),
 	  CAT_PROBE_ENTRY, 1, CAT_ROLE_TASK_DEALLOC, CAT_CTX_NONE,
-	  "async-task task freed: arg0 = task, a reused address starts a new task",
-	  CAT_REPORT_WARN, "task deallocation not found: a reused task address cannot be told from the old task" },
+	  "async-task task freed (task vtable entry): arg0 = task, a reused address starts a new task",
+	  CAT_REPORT_WARN, "task deallocation not found: a reused task address cannot be told from the old task",
+	  CAT_VT_ATASK_DESTROY, NULL, NULL },
 	{ "async_std.executor_spawn", CAT_RT_ASYNC_STD,
 	  NAMES("async_executor::Executor::spawn",
-		"async_executor::LocalExecutor::spawn"),
+		"async_executor::LocalExecutor::spawn",
+		"async_executor::Executor::spawn_inner",
+		"async_executor::static_executors::StaticExecutor::spawn",
+		"async_executor::static_executors::StaticLocalExecutor::spawn",
+		"async_global_executor::executor::spawn",
+		"async_global_executor::executor::spawn_local"),
 	  CAT_PROBE_BOTH, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE,
-	  "every async-std spawn goes through async-executor (out of line in debug and release): return rax = task; spawn site = outermost spawn entry's ret_addr",
-	  CAT_REPORT_WARN, "Executor::spawn not found: tasks cannot be tied to their spawn sites" },
+	  "executor spawn returning the task (Task<T>) in rax: async-executor's Executor::spawn (out of line in debug and release up to 1.5), spawn_inner (1.8+), StaticExecutor::spawn, and async-global-executor's spawn (async-std 1.13: the one left out of line in release); spawn site = outermost spawn entry's ret_addr",
+	  CAT_REPORT_WARN, "no async-executor spawn function out of line: tasks cannot be tied to their spawn sites",
+	  NO_VT, "async_std.task_alloc",
+	  "inlined: async-task's own spawn function is the task probe" },
+	{ "async_std.task_alloc", CAT_RT_ASYNC_STD,
+	  NAMES("async_task::runnable::spawn_unchecked",
+		"async_task::runnable::Builder::spawn_unchecked",
+		"async_task::raw::RawTask::allocate"),
+	  CAT_PROBE_BOTH, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE,
+	  "every async-task spawn, whatever the executor: spawn_unchecked returns (Runnable, Task) = (task, task) in rax:rdx, RawTask::allocate the task in rax; spawn site = outermost spawn entry's ret_addr",
+	  CAT_REPORT_WARN, "async-task's spawn functions not found (inlined): tasks cannot be tied to their spawn sites",
+	  NO_VT, "async_std.executor_spawn",
+	  "inlined (release build): the executor's spawn is the task probe" },
 	{ "async_std.spawn_site", CAT_RT_ASYNC_STD,
 	  NAMES("async_std::task::spawn::spawn",
 		"async_std::task::spawn_local::spawn_local",
 		"async_std::task::builder::Builder::spawn",
 		"async_std::task::builder::Builder::local",
-		"async_global_executor::executor::spawn",
-		"async_global_executor::executor::spawn_local"),
+		"smol::spawn::spawn"),
 	  CAT_PROBE_ENTRY, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE,
-	  "async-std spawn API, out of line: entry ret_addr = spawn call site (outermost spawn entry)",
-	  CAT_REPORT_INFO, "inlined: spawn sites come from Executor::spawn's return address and its inline scopes" },
+	  "async-std/smol spawn API, out of line: entry ret_addr = spawn call site (outermost spawn entry)",
+	  CAT_REPORT_INFO, "inlined: spawn sites come from the task probe's return address and its inline scopes",
+	  NO_VT, NULL, NULL },
 	{ "async_std.task_locals", CAT_RT_ASYNC_STD,
-	  NAMES("<async_std::task::builder::SupportTaskLocals<F> as core::future::future::Future>::poll"),
+	  NAMES("<async_std::task::builder::SupportTaskLocals as core::future::future::Future>::poll"),
 	  CAT_PROBE_BOTH, 2, CAT_ROLE_FUTURE_POLL, CAT_CTX_TASK,
 	  "async-std wrapper future of every task: arg0 = self, arg1 = cx",
-	  CAT_REPORT_INFO, "inlined into RawTask::run (release build)" },
+	  CAT_REPORT_INFO, "inlined into RawTask::run (release build), or no async-std (smol)",
+	  NO_VT, NULL, NULL },
 	{ "async_std.wake", CAT_RT_ASYNC_STD,
-	  NAMES("async_task::raw::RawTask<F,T,S>::wake",
-		"async_task::raw::RawTask<F,T,S>::wake_by_ref"),
+	  NAMES("async_task::raw::RawTask::wake",
+		"async_task::raw::RawTask::wake_by_ref"),
 	  CAT_PROBE_ENTRY, 1, CAT_ROLE_WAKE, CAT_CTX_NONE,
 	  "async-task waker vtable wake: arg0 = task being woken",
-	  CAT_REPORT_WARN, "waker functions not found: who woke whom is unknown" },
+	  CAT_REPORT_WARN, "waker functions not found: who woke whom is unknown",
+	  CAT_VT_ATASK_WAKE, NULL, NULL },
 };
 
 #define N_RULES (sizeof(rules) / sizeof(rules[0]))
@@ -198,11 +260,11 @@ enum cat_runtime cat_runtime_detect(const struct cat_symtab *st)
 	size_t i;
 
 	for (i = 0; i < st->n; i++) {
-		const char *n = st->syms[i].name;
+		const char *n = st->syms[i].path;
 
 		if (!strcmp(n, "tokio::runtime::task::raw::poll"))
 			rt |= CAT_RT_TOKIO;
-		else if (!strcmp(n, "async_task::raw::RawTask<F,T,S>::run"))
+		else if (!strcmp(n, "async_task::raw::RawTask::run"))
 			rt |= CAT_RT_ASYNC_STD;
 	}
 	return (enum cat_runtime)rt;
@@ -250,11 +312,11 @@ static char *find_crate(const struct cat_symtab *st)
 	len = strlen(prefix);
 	strcat(prefix, "::");
 	for (i = 0; i < st->n && len; i++)
-		if (starts_with(st->syms[i].name, prefix))
+		if (starts_with(st->syms[i].path, prefix))
 			return strndup(prefix, len);
 
 	for (i = 0; i < st->n; i++) {
-		const char *n = st->syms[i].name;
+		const char *n = st->syms[i].path;
 		const char *sep = strstr(n, "::");
 
 		if (!sep || strcmp(sep, "::main") || sep == n)
@@ -625,32 +687,152 @@ static void report_add(struct cat_profile_report *r, const char *rule,
 		r->n_warnings++;
 }
 
-static void apply_rule(struct builder *b, const struct cat_symtab *st,
-		       const struct rule *ru, struct cat_profile_report *r)
+static int rule_names(const struct rule *ru, const char *path)
 {
-	char what[1024] = "";
-	size_t i, j, found = 0;
+	size_t j;
+
+	for (j = 0; ru->names[j]; j++)
+		if (!strcmp(path, ru->names[j]))
+			return 1;
+	return 0;
+}
+
+/*
+ * The symbol at exactly @addr (merged functions share one address: the
+ * one the rule names, if any, else the first), or NULL.
+ */
+static const struct cat_sym *sym_at(const struct cat_symtab *st, uint64_t addr,
+				    const struct rule *ru)
+{
+	const struct cat_sym *s = cat_symtab_lookup(st, addr), *first;
+
+	if (!s || s->vaddr != addr)
+		return NULL;
+	while (s > st->syms && s[-1].vaddr == addr)
+		s--;
+	for (first = s; s < st->syms + st->n && s->vaddr == addr; s++)
+		if (rule_names(ru, s->path))
+			return s;
+	return first;
+}
+
+static void apply_rule(struct builder *b, const struct cat_symtab *st,
+		       const struct cat_vtables *vt, const struct rule *ru,
+		       struct cat_profile_report *r)
+{
+	char what[1024] = "", why[1024], msg[1024];
+	size_t i, j, found = 0, by_vt = 0, named = 0, by_name = 0, other = 0, nosym = 0;
+	const char *other_name = NULL;
+	int use_vt = 0;
+	enum cat_vt_kind k = 0;
 
 	for (j = 0; ru->names[j]; j++) {
 		if (j)
 			strncat(what, " | ", sizeof(what) - strlen(what) - 1);
 		strncat(what, ru->names[j], sizeof(what) - strlen(what) - 1);
 	}
-	for (i = 0; i < st->n; i++)
-		for (j = 0; ru->names[j]; j++)
-			if (!strcmp(st->syms[i].name, ru->names[j]))
-				found += add_probe(b, &st->syms[i], ru->mode, ru->nargs,
-						   ru->role, ru->ctx, ru->why);
+	if (ru->vt != NO_VT) {
+		k = cat_vt_set_kind(ru->vt);
+		use_vt = vt->dwarf && vt->kind[k].described;
+	}
+
+	/* facts: every function the runtime's vtables point at */
+	if (use_vt) {
+		snprintf(why, sizeof(why), "%s [found via %s]", ru->why,
+			 cat_vt_set_name(ru->vt));
+		for (i = 0; i < vt->nset[ru->vt]; i++) {
+			const struct cat_sym *s = sym_at(st, vt->set[ru->vt][i], ru);
+
+			if (!s) {
+				nosym++;
+				continue;
+			}
+			if (!add_probe(b, s, ru->mode, ru->nargs, ru->role, ru->ctx, why))
+				continue;
+			found++;
+			by_vt++;
+			if (rule_names(ru, s->path)) {
+				named++;
+			} else {
+				other++;
+				other_name = s->path;
+			}
+		}
+	}
+	/* names: what no vtable points at, or everything without DWARF */
+	snprintf(why, sizeof(why), "%s [found by name]", ru->why);
+	for (i = 0; i < st->n; i++) {
+		if (!rule_names(ru, st->syms[i].path))
+			continue;
+		if (use_vt && cat_vtables_has(vt, ru->vt, st->syms[i].vaddr))
+			continue;
+		if (add_probe(b, &st->syms[i], ru->mode, ru->nargs, ru->role, ru->ctx, why)) {
+			found++;
+			by_name++;
+		}
+	}
 	report_add(r, ru->name, what, found, ru->missing_level, ru->if_missing);
+	if (!r || ru->vt == NO_VT || !found)
+		return;
+
+	/* how they were found: a detail line after the rule */
+	if (use_vt) {
+		snprintf(msg, sizeof(msg),
+			 "%zu via %s of %zu %s records (DWARF layout, %llu bytes%s): %zu of them also have a name looked for%s%s%s; %zu by name only (no vtable points at them)",
+			 by_vt, cat_vt_set_name(ru->vt), vt->kind[k].records,
+			 vt->kind[k].what, (unsigned long long)vt->kind[k].size,
+			 vt->kind[k].from_vars ? ", a DWARF variable" : ", found in the data",
+			 named, other ? ", the others are named otherwise, e.g. " : "",
+			 other ? other_name : "", nosym ? " (some targets have no symbol)" : "",
+			 by_name);
+	} else if (!vt->dwarf) {
+		snprintf(msg, sizeof(msg),
+			 "%zu by name only: no DWARF, so the %s records cannot be read (a renamed or re-typed function would be missed)",
+			 by_name, vt->kind[k].what);
+	} else {
+		snprintf(msg, sizeof(msg),
+			 "%zu by name only: the DWARF does not describe %s%s%s%s",
+			 by_name, vt->kind[k].what,
+			 vt->kind[k].missing[0] ? " (no member " : "",
+			 vt->kind[k].missing, vt->kind[k].missing[0] ? ")" : "");
+	}
+	report_add(r, ru->name, what, 0, CAT_REPORT_INFO, msg);
+	r->items[r->n - 1].detail = 1;
+	r->items[r->n - 1].found = 0;
 }
 
-/* "crate::a::b::{{closure}}" (legacy) or "...::{closure#0}" (v0) */
-static int is_closure_name(const char *n)
+/* A rule whose alternative found something is missing only as a note. */
+static void apply_alts(struct cat_profile_report *r)
 {
-	const char *last = strrchr(n, ':');
+	size_t i, j, k;
 
-	return last && (!strcmp(last + 1, "{{closure}}") ||
-			starts_with(last + 1, "{closure#"));
+	for (i = 0; r && i < r->n; i++) {
+		struct cat_report_item *it = &r->items[i];
+
+		if (it->found || it->detail || it->level != CAT_REPORT_WARN)
+			continue;
+		for (k = 0; k < N_RULES; k++) {
+			if (strcmp(rules[k].name, it->rule) || !rules[k].alt)
+				continue;
+			for (j = 0; j < r->n; j++)
+				if (!strcmp(r->items[j].rule, rules[k].alt) &&
+				    r->items[j].found) {
+					it->level = CAT_REPORT_INFO;
+					free(it->message);
+					it->message = strdup(rules[k].if_alt);
+					r->n_warnings--;
+					break;
+				}
+		}
+	}
+}
+
+/* a closure or async body: normalised "crate::a::b::{closure}" (symname.h) */
+static int is_closure_name(const char *path)
+{
+	size_t len = strlen(path);
+
+	return len > 11 && !strcmp(path + len - 11, "::{closure}");
 }
 
 static void apply_user_rules(struct builder *b, const struct cat_symtab *st,
@@ -667,10 +849,10 @@ static void apply_user_rules(struct builder *b, const struct cat_symtab *st,
 	for (i = 0; i < st->n; i++) {
 		const struct cat_sym *s = &st->syms[i];
 		const struct dw_func *f = dw_find(dw, s->vaddr);
-		size_t len = strlen(s->name);
+		size_t len = strlen(s->path);
 		uint16_t nargs = f && f->sret ? 3 : 2;
 
-		if (starts_with(s->name, prefix) && is_closure_name(s->name)) {
+		if (starts_with(s->path, prefix) && is_closure_name(s->path)) {
 			enum cat_ctx_type ctx = CAT_CTX_COMPILER;
 			const char *why;
 
@@ -703,8 +885,8 @@ static void apply_user_rules(struct builder *b, const struct cat_symtab *st,
 				else
 					n_async++;
 			}
-		} else if (starts_with(s->name, uprefix) && len > sizeof(fut_poll) &&
-			   !strcmp(s->name + len - (sizeof(fut_poll) - 1), fut_poll)) {
+		} else if (starts_with(s->path, uprefix) && len > sizeof(fut_poll) &&
+			   !strcmp(s->path + len - (sizeof(fut_poll) - 1), fut_poll)) {
 			n_user += add_probe(b, s, CAT_PROBE_BOTH, nargs,
 					    CAT_ROLE_FUTURE_POLL, CAT_CTX_USER,
 					    nargs == 3 ?
@@ -797,6 +979,7 @@ int cat_profile_resolve_symtab(const struct cat_symtab *st, enum cat_runtime rt,
 	struct builder b = { .t = out, .first = out->n };
 	struct cat_profile_report dummy;
 	struct dw_info dw;
+	struct cat_vtables vt;
 	enum cat_runtime found = cat_runtime_detect(st);
 	size_t i;
 	char *crate, errtmp[1];
@@ -810,12 +993,25 @@ int cat_profile_resolve_symtab(const struct cat_symtab *st, enum cat_runtime rt,
 	memset(report, 0, sizeof(*report));
 	snprintf(report->build_id, sizeof(report->build_id), "%s", st->build_id_hex);
 	report->has_debuginfo = st->has_debuginfo;
+	if (cat_vtables_load(st, &vt)) {
+		snprintf(err, errlen, "%s: %s", st->path, cat_sym_strerror(CAT_SYM_ERR_NOMEM));
+		if (report == &dummy)
+			cat_profile_report_free(report);
+		return CAT_SYM_ERR_NOMEM;
+	}
+	/* the vtables are facts: a runtime is there when its vtables are */
+	if (vt.kind[CAT_VT_KIND_TOKIO].records)
+		found |= CAT_RT_TOKIO;
+	if (vt.kind[CAT_VT_KIND_ATASK].records)
+		found |= CAT_RT_ASYNC_STD;
 
 	if (rt == CAT_RT_AUTO) {
 		rt = found;
 		if (!rt && !npatterns) {
-			snprintf(err, errlen, "%s: %s (looked for tokio::runtime::task::raw::poll and async_task::raw::RawTask::run); use --probe PATTERN for other programs",
-				 st->path, cat_sym_strerror(CAT_SYM_ERR_NO_RUNTIME));
+			snprintf(err, errlen, "%s: %s (looked for tokio::runtime::task::raw::Vtable and async_task::raw::TaskVTable records%s, and functions named tokio::runtime::task::raw::poll and async_task::raw::RawTask::run); use --probe PATTERN for other programs",
+				 st->path, cat_sym_strerror(CAT_SYM_ERR_NO_RUNTIME),
+				 vt.dwarf ? "" : " (no DWARF: not readable)");
+			cat_vtables_free(&vt);
 			if (report == &dummy)
 				cat_profile_report_free(report);
 			return CAT_SYM_ERR_NO_RUNTIME;
@@ -830,7 +1026,9 @@ int cat_profile_resolve_symtab(const struct cat_symtab *st, enum cat_runtime rt,
 
 	for (i = 0; i < N_RULES; i++)
 		if (rules[i].rt & rt)
-			apply_rule(&b, st, &rules[i], report);
+			apply_rule(&b, st, &vt, &rules[i], report);
+	apply_alts(report);
+	cat_vtables_free(&vt);
 
 	crate = find_crate(st);
 	report->crate = crate;

@@ -3,11 +3,18 @@
  * profiles.h - runtime profiles: which functions of a tokio or async-std
  * binary cat probes, and what each probe's registers mean.
  *
- * A profile is a list of rules matched against the demangled symbol names
- * of one binary (see symbols.h). Every instantiation of a generic is a
- * probe of its own (same name, different address); nothing is merged.
- * What a rule cannot find (typically: inlined in a release build) is
- * recorded in a struct cat_profile_report, never silently dropped.
+ * A profile is a list of rules. Facts first: where the binary has DWARF,
+ * the task functions (poll, dealloc, wake) are the targets of the
+ * runtime's per-task vtables in its data (vtable.h), whatever they are
+ * named. Then names: each rule's functions are matched by their
+ * normalised path (symname.h: generic arguments stripped, the same for
+ * legacy and v0 mangling), e.g. async_task::raw::RawTask::run for
+ * RawTask<F,T,S>::run (async-task 4.3) and <RawTask<F, T, S, M>>::run
+ * (4.7, v0). Every instantiation of a generic is a probe of its own (same
+ * path, different address); nothing is merged. What a rule cannot find
+ * (typically: inlined in a release build) is recorded in a struct
+ * cat_profile_report, never silently dropped, and every rule with a
+ * vtable says how many functions each way found (report detail lines).
  *
  * ========================================================================
  * CONTRACT FOR THE TRACE REBUILDER (what each role's registers mean)
@@ -22,10 +29,12 @@
  *
  * CAT_ROLE_TASK_POLL (ctx TASK, mode both, nargs 1)
  *	entry args[0] = task. The return marks the end of that poll.
- *	tokio: tokio::runtime::task::raw::poll<T,S> (a vtable entry, so out
- *	of line in release too, as a 5-byte jmp into Harness::poll).
- *	async-std: async_task::raw::RawTask<F,T,S>::run (returns bool: rax
- *	& 1 = the task was woken while running and was rescheduled).
+ *	tokio: every Vtable.poll target, i.e. tokio::runtime::task::raw::
+ *	poll<T,S> (a vtable entry, so out of line in release too, as a 5-byte
+ *	jmp into Harness::poll). async-task (async-std, smol): every
+ *	TaskVTable.run target, async_task::raw::RawTask<F,T,S[,M]>::run
+ *	(returns bool: rax & 1 = the task was woken while running and was
+ *	rescheduled).
  *	The value of tokio's return is meaningless (raw::poll returns ()).
  *	Polls nest only when a task polls another runtime's task (never
  *	within one runtime); a blocking task's poll (tokio spawn_blocking and
@@ -36,8 +45,8 @@
  *	ends here (a later dealloc of the same address is ignored).
  *	tokio: Harness<T,S>::complete (the future returned Ready or was
  *	cancelled; tokio may free the cell inside Harness::poll without
- *	going through the vtable) and raw::dealloc<T,S>;
- *	async-std: RawTask<F,T,S>::destroy.
+ *	going through the vtable) and raw::dealloc<T,S> (Vtable.dealloc);
+ *	async-task: RawTask::destroy (TaskVTable.destroy).
  *
  * CAT_ROLE_SPAWN and CAT_ROLE_SPAWN_BLOCKING (nargs 0)
  *	Two kinds, told apart by the mode:
@@ -45,12 +54,22 @@
  *	  async_std::task::spawn, Builder::spawn, ...) when they are out of
  *	  line (debug builds). Only entry ret_addr matters.
  *	- mode BOTH, "task probe": an out-of-line function every spawn goes
- *	  through, in debug and release builds. On its return, the task is
- *	  rax, or rdx when rax is 0 (tokio OwnedTasks::bind returns
- *	  (JoinHandle, Option<Notified>): both are the task when the spawn
- *	  succeeded; async-std Executor::spawn returns Task<T> in rax;
- *	  tokio blocking::pool::spawn_blocking returns the JoinHandle in rax).
- *	  A 0 in both means the spawn failed (runtime shutting down).
+ *	  through, in debug and release builds. Where the task is:
+ *	  nargs N > 0: entry args[N - 1], the new task passed in (tokio >=
+ *	  1.4x OwnedTasks::bind_inner(&self, task, notified), nargs 2,
+ *	  returns Option<Notified> only: rax = task or 0 when the runtime is
+ *	  closed, rdx = garbage; the task it was given is shut down then).
+ *	  nargs 0: on its return, the task is rax, or rdx when rax is 0
+ *	  (tokio OwnedTasks::bind returns (JoinHandle, Option<Notified>):
+ *	  both are the task when the spawn succeeded; async-executor
+ *	  Executor::spawn / spawn_inner / StaticExecutor::spawn return
+ *	  Task<T> in rax; async-task runnable::spawn_unchecked returns
+ *	  (Runnable, Task) = (task, task), RawTask::allocate the task;
+ *	  tokio blocking::pool::spawn_blocking returns the JoinHandle in
+ *	  rax). A 0 in both means the spawn failed (runtime shutting down).
+ *	  Task probes nest too (debug: bind -> bind_inner, spawn_unchecked ->
+ *	  allocate): the first to return ties the task, the others find it
+ *	  tied already.
  *	Spawn probes NEST on the spawning thread (debug: tokio::spawn ->
  *	... -> OwnedTasks::bind). The spawn site of the task returned by a
  *	task probe is the ret_addr of the OUTERMOST spawn-role entry still
@@ -67,8 +86,10 @@
  * CAT_ROLE_WAKE (mode entry, nargs 1)
  *	entry args[0] = task being woken; the waking thread is the record's
  *	tid, and the waker is the task currently polled on that thread (if
- *	any). tokio: task::waker::wake_by_val / wake_by_ref (the RawWaker
- *	vtable). async-std: RawTask<F,T,S>::wake / wake_by_ref.
+ *	any). tokio: task::waker::wake_by_val / wake_by_ref (the .wake and
+ *	.wake_by_ref of the RawWakerVTable static WAKER_VTABLE). async-task:
+ *	RawTask::wake / wake_by_ref (the RawWakerVTables whose clone is a
+ *	TaskVTable's clone_waker).
  *
  * CAT_ROLE_BLOCKING_POLL (ctx TASK, mode both, nargs 1)
  *	tokio <BlockingTask<T> as Future>::poll: args[0] = self (the
@@ -111,13 +132,14 @@
 
 /* Runtimes, as bits: a binary may link more than one. */
 enum cat_runtime {
-	CAT_RT_AUTO		= 0,	/* detect from the symbols */
+	CAT_RT_AUTO		= 0,	/* detect from the vtables and symbols */
 	CAT_RT_TOKIO		= 1 << 0,
-	CAT_RT_ASYNC_STD	= 1 << 1,
+	CAT_RT_ASYNC_STD	= 1 << 1,	/* async-task: async-std, smol */
 };
 
 /*
- * Parse "tokio", "async-std" (or "async_std"), "auto". Returns 0 and sets
+ * Parse "tokio", "async-std" (or "async_std", "smol", "async-task": all
+ * run their tasks on async-task), "auto". Returns 0 and sets
  * *@rt, or -1 for an unknown name.
  */
 int cat_runtime_parse(const char *s, enum cat_runtime *rt);

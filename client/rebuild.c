@@ -290,11 +290,14 @@ struct cat_rebuild {
 /*
  * Spawn adapter: which registers carry the spawned task. Kept in one place
  * so that it follows the contract in profiles.h: a "task probe" (spawn
- * role, mode both) returns the task in rax, or in rdx when rax is 0; both
- * 0 means the spawn failed.
+ * role, mode both) with nargs N > 0 was given the task as its last entry
+ * argument (args[N - 1]: tokio's bind_inner); with nargs 0 it returns the
+ * task in rax, or in rdx when rax is 0; both 0 means the spawn failed.
  */
-static uint64_t spawn_task_of(const uint64_t ret[2])
+static uint64_t spawn_task_of(const struct frame *f, const uint64_t ret[2])
 {
+	if (f->nargs)
+		return f->args[f->nargs - 1];
 	return ret[0] ? ret[0] : ret[1];
 }
 
@@ -529,7 +532,7 @@ static void adopt_orphan_site(struct cat_rebuild *rb, struct cat_rb_task *k)
 static void spawn_returned(struct cat_rebuild *rb, struct rb_thread *t,
 			   unsigned int idx, const uint64_t ret[2])
 {
-	uint64_t ptr = spawn_task_of(ret), ra = t->frames[idx].ret_addr;
+	uint64_t ptr = spawn_task_of(&t->frames[idx], ret), ra = t->frames[idx].ret_addr;
 	uint64_t start = t->frames[idx].start_ns;
 	bool blocking = t->frames[idx].probe->role == CAT_ROLE_SPAWN_BLOCKING;
 	const struct cat_rb_task *parent;

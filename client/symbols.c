@@ -22,6 +22,7 @@
 #include <demangle.h>
 
 #include "sorted.h"
+#include "symname.h"
 #include "symbols.h"
 
 const char *cat_sym_strerror(int err)
@@ -370,6 +371,12 @@ int cat_symtab_load(const char *path, struct cat_symtab **out,
 			free(s->mangled);
 			goto nomem;
 		}
+		s->path = cat_symname_path(s->name);
+		if (!s->path) {
+			free(s->mangled);
+			free(s->name);
+			goto nomem;
+		}
 		st->n++;
 	}
 	if (!st->n) {
@@ -388,6 +395,7 @@ int cat_symtab_load(const char *path, struct cat_symtab **out,
 			    !strcmp(st->syms[i].mangled, st->syms[w - 1].mangled)) {
 				free(st->syms[i].mangled);
 				free(st->syms[i].name);
+				free(st->syms[i].path);
 				continue;
 			}
 			st->syms[w++] = st->syms[i];
@@ -419,6 +427,7 @@ void cat_symtab_free(struct cat_symtab *st)
 	for (i = 0; i < st->n; i++) {
 		free(st->syms[i].mangled);
 		free(st->syms[i].name);
+		free(st->syms[i].path);
 	}
 	free(st->syms);
 	free(st->path);

@@ -6,7 +6,9 @@
  * Rust binaries mix two manglings: the program and its crates use the
  * legacy scheme (_ZN...17h<hash>E, with ".llvm.<digits>" suffixes in
  * release builds) and the prebuilt std uses v0 (_R...). Both are demangled
- * with libiberty (DMGL_RUST), hashes stripped. Generic functions have one
+ * with libiberty (DMGL_RUST), hashes stripped, and each name also gets a
+ * normalised path (symname.h) that reads the same under both manglings
+ * and without generic arguments. Generic functions have one
  * symbol per instantiation, all with the same demangled name: every one
  * is kept, told apart by its address.
  *
@@ -44,6 +46,9 @@ struct cat_sym {
 	char *mangled;		/* as in .symtab */
 	char *name;		/* demangled, hash stripped (== a copy of
 				 * mangled when it is not a mangled name) */
+	char *path;		/* name normalised by cat_symname_path():
+				 * generic arguments stripped, the same for
+				 * legacy and v0 names; profiles match this */
 	unsigned char bind;	/* STB_LOCAL / STB_GLOBAL / STB_WEAK */
 };
 

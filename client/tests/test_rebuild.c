@@ -20,7 +20,7 @@
 #define TGID	100
 
 enum { P_POLL = 1, P_FUT, P_BRANCH, P_WAKE, P_FREE, P_BIND, P_SITE, P_BLK,
-       P_OTHER, P_WRAP, P_SITE2 };
+       P_OTHER, P_WRAP, P_SITE2, P_BINDI };
 
 static struct cat_probe probes[] = {
 	{ P_POLL, CAT_PROBE_BOTH, 1, CAT_ROLE_TASK_POLL, CAT_CTX_TASK, 0x1000, 0, "raw::poll", "", "" },
@@ -34,6 +34,8 @@ static struct cat_probe probes[] = {
 	{ P_OTHER, CAT_PROBE_BOTH, 1, CAT_ROLE_OTHER, CAT_CTX_NONE, 0x9000, 0, "app::helper", "", "" },
 	{ P_WRAP, CAT_PROBE_BOTH, 2, CAT_ROLE_FUTURE_POLL, CAT_CTX_TASK, 0xa000, 0, "SupportTaskLocals::poll", "", "" },
 	{ P_SITE2, CAT_PROBE_ENTRY, 0, CAT_ROLE_SPAWN, CAT_CTX_NONE, 0xb000, 0, "Builder::spawn", "", "" },
+	/* a task probe given the task: tokio 1.53 bind_inner(&self, task, notified) */
+	{ P_BINDI, CAT_PROBE_BOTH, 2, CAT_ROLE_SPAWN, CAT_CTX_NONE, 0xc000, 0, "OwnedTasks::bind_inner", "", "" },
 };
 static const struct cat_probe_table table = { probes, sizeof(probes) / sizeof(probes[0]), 0 };
 
@@ -557,6 +559,47 @@ TEST(spawn_site_and_task)
 	EXPECT_EQ(0x2345, s->end_spawn_call[1]);
 	EXPECT_EQ(0x4567, s->end_spawn_call[2]);
 	EXPECT_EQ(3, cat_rebuild_stats(rb)->tasks);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+/*
+ * A task probe with arguments takes the task from its last one, never
+ * from rdx (bind_inner returns Option<Notified> in rax alone; rdx is
+ * whatever was left there, and rax is 0 when the runtime is closed).
+ */
+TEST(task_probe_given_the_task)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+	const uint64_t garbage = 0x7f00deadbee0ull, self = 0x7f0000777000ull;
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 10, 1, P_OTHER, 0, 0);		/* learn the bias */
+	ret(rb, 0, 11, 1, P_OTHER);
+	/* debug: tokio::spawn -> bind -> bind_inner */
+	entry_flags(rb, 0, 100, 1, P_SITE, 0, 0, BIAS + 0x1234);
+	entry_flags(rb, 0, 105, 1, P_BIND, 0, 0, BIAS + 0x7777);
+	entry(rb, 0, 110, 1, P_BINDI, self, TASK_A);
+	ret2(rb, 0, 115, 1, P_BINDI, TASK_A, garbage);
+	ret2(rb, 0, 120, 1, P_BIND, TASK_A, TASK_A);
+	/* release: bind_inner alone, rdx garbage */
+	entry(rb, 0, 200, 1, P_BINDI, self, TASK_B);
+	ret2(rb, 0, 210, 1, P_BINDI, TASK_B, garbage);
+	/* closed runtime: None in rax, the task it was given is shut down */
+	entry(rb, 0, 300, 1, P_BINDI, self, 0x7f0000004000ull);
+	ret2(rb, 0, 310, 1, P_BINDI, 0, garbage);
+	/* its shutdown poll finds it spawned already */
+	entry(rb, 1, 400, 2, P_POLL, 0x7f0000004000ull, 0);
+	ret(rb, 1, 410, 2, P_POLL);
+	cat_rebuild_finish(rb, 500);
+	ASSERT_EQ(1, s->npolls);
+	EXPECT_EQ(3, s->poll_task[0]);
+	ASSERT_EQ(3, s->nended);
+	EXPECT_EQ(0x1234, s->end_spawn_call[0]);	/* the site probe's */
+	EXPECT_EQ(0x1000c, s->end_spawn_call[1]);	/* bind_inner's caller */
+	EXPECT_EQ(0x1000c, s->end_spawn_call[2]);
+	EXPECT_EQ(3, cat_rebuild_stats(rb)->tasks);	/* none at garbage */
 	cat_rebuild_free(rb);
 	free(s);
 }

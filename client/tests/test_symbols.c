@@ -791,4 +791,131 @@ TEST(no_runtime)
 	cat_profile_table_free(&t);
 }
 
+/* ------------------------------------------------------------------ */
+/* Other toolchains and runtime versions                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Distinct addresses of functions whose c++filt name (hashes and all)
+ * matches the extended regex @re: binutils' count, not symbols.c's.
+ */
+static long nm_count(const char *bin, const char *re)
+{
+	return sh_long("nm --defined-only '%s' | awk '$2 ~ /^[tTwW]$/' | c++filt | "
+		       "awk '{a=$1; $1=\"\"; $2=\"\"; sub(/^  /, \"\"); print a, $0}' | "
+		       "grep -E '^[0-9a-f]+ %s' | cut -d' ' -f1 | sort -u | wc -l", bin, re);
+}
+
+#define NM_POLL "tokio(\\[[0-9a-f]+\\])?::runtime::task::raw::poll(::<.*|::h[0-9a-f]{16})$"
+#define NM_RUN "<?async_task(\\[[0-9a-f]+\\])?::raw::RawTask<.*>>?::run(::h[0-9a-f]{16})?$"
+
+/* No warning but about the program's own inlined bodies. */
+static size_t runtime_warnings(struct __test_metadata *_metadata,
+			       const struct cat_profile_report *r, const char *bin)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->n; i++)
+		if (r->items[i].level == CAT_REPORT_WARN &&
+		    strncmp(r->items[i].rule, "user.", 5)) {
+			TH_LOG("%s: %s: %s", bin, r->items[i].rule,
+			       r->items[i].message ? r->items[i].message : "");
+			n++;
+		}
+	return n;
+}
+
+/*
+ * A program's profile, wherever it was built: the runtime is detected,
+ * every task poll function binutils sees is probed, there is a task
+ * probe on the spawn path and wakers, and nothing else is missing.
+ */
+static void check_profile(struct __test_metadata *_metadata, const char *bin)
+{
+	struct cat_probe_table t = { 0 };
+	struct cat_profile_report r;
+	char err[1024];
+	size_t i, task_probes = 0;
+	long nm_polls;
+	int tokio;
+
+	ASSERT_EQ(0, cat_profile_resolve(bin, CAT_RT_AUTO, NULL, 0, &t, &r, err, sizeof(err)))
+		TH_LOG("%s", err);
+	tokio = r.runtime == CAT_RT_TOKIO;
+	ASSERT_TRUE(tokio || r.runtime == CAT_RT_ASYNC_STD) TH_LOG("%s: runtime %d", bin, r.runtime);
+	nm_polls = nm_count(bin, tokio ? NM_POLL : NM_RUN);
+	TH_LOG("%s: %s, %zu probes, %zu task polls (nm %ld)", bin, cat_runtime_name(r.runtime),
+	       t.n, count_role(&t, CAT_ROLE_TASK_POLL, CAT_CTX_TASK), nm_polls);
+	EXPECT_GT(nm_polls, 0);
+	EXPECT_EQ((size_t)nm_polls, count_role(&t, CAT_ROLE_TASK_POLL, CAT_CTX_TASK));
+	/* with DWARF, every task poll probe came from a vtable */
+	for (i = 0; i < t.n; i++) {
+		const struct cat_probe *p = &t.probes[i];
+
+		if (p->role == CAT_ROLE_TASK_POLL)
+			EXPECT_NE(NULL, strstr(p->why, "[found via ")) TH_LOG("%s", p->symbol);
+		if (p->role == CAT_ROLE_SPAWN && (p->mode & CAT_PROBE_BOTH) == CAT_PROBE_BOTH)
+			task_probes++;
+	}
+	EXPECT_GT(task_probes, 0);
+	EXPECT_GT(count_role(&t, CAT_ROLE_TASK_DEALLOC, CAT_CTX_MAX), 0);
+	EXPECT_GT(count_role(&t, CAT_ROLE_WAKE, CAT_CTX_MAX), 0);
+	EXPECT_EQ(0, runtime_warnings(_metadata, &r, bin));
+	cat_profile_report_free(&r);
+	cat_profile_table_free(&t);
+}
+
+/* The selftests' programs with v0 names (build/rust-v0, rustup's rustc). */
+TEST(v0_profiles)
+{
+	static const char *const progs[] = { "tokio_multi", "tokio_bench", "asyncstd_demo" };
+	size_t b, p;
+
+	for (b = 0; b < 2; b++)
+		for (p = 0; p < 3; p++) {
+			char *bin;
+
+			if (asprintf(&bin, "%s/build/rust-v0/%s/%s", CAT_TOP, builds[b], progs[p]) < 0)
+				continue;
+			if (access(bin, R_OK)) {
+				free(bin);
+				SKIP(return, "build/rust-v0 not built (no rustup cargo: make -C client/tests rust-mangling)");
+			}
+			check_profile(_metadata, bin);
+			free(bin);
+		}
+}
+
+/*
+ * Today's stack (rustc 1.97, v0 names; tokio 1.53, smol 2, async-std
+ * 1.13, hyper 1), as selftests/current builds it into build/current/rust
+ * (CAT_CURRENT_RUST_DIR elsewhere).
+ */
+TEST(current_stack_profiles)
+{
+	static const char *const progs[] = {
+		"tokio_multi", "tokio_bench", "tokio_local", "tokio_shapes",
+		"hyper_loopback", "smol_executors", "asyncstd_demo",
+	};
+	const char *dir = getenv("CAT_CURRENT_RUST_DIR");
+	size_t b, p, n = 0;
+
+	for (b = 0; b < 2; b++)
+		for (p = 0; p < sizeof(progs) / sizeof(progs[0]); p++) {
+			char *bin;
+
+			if (asprintf(&bin, "%s/%s/%s", dir ? dir : CAT_TOP "/build/current/rust",
+				     builds[b], progs[p]) < 0)
+				continue;
+			if (!access(bin, R_OK)) {
+				check_profile(_metadata, bin);
+				n++;
+			}
+			free(bin);
+		}
+	if (!n)
+		SKIP(return, "no current-stack programs in build/current/rust (built by selftests/current in the rustc 1.97 chroot)");
+	TH_LOG("%zu current-stack programs", n);
+}
+
 TEST_HARNESS_MAIN

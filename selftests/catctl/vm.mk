@@ -7,9 +7,16 @@ CATCTL_OUT := $(OUT)/catctl
 CATCTL_APP := $(CATCTL_OUT)/app
 RUST_PROGS := tokio_multi tokio_bench asyncstd_demo
 CATCTL_TESTS := catctl_test
+# Where the programs come from: another build of selftests/rust (e.g.
+# build/rust-v0, v0 symbol names, from client/tests' rust-mangling) can
+# stand in for Debian's.
+CATCTL_RUST ?= $(BUILD)/rust
+# Directories the programs need in the guest as well (/cat/<basename>),
+# e.g. the current stack's build/current/guest/current for its libraries.
+CATCTL_VM_FILES ?=
 
 VM_TESTDIRS += $(CATCTL_OUT)/tests
-VM_FILES += $(CATCTL_APP)
+VM_FILES += $(CATCTL_APP) $(CATCTL_VM_FILES)
 VM_DEPS += $(addprefix $(CATCTL_OUT)/tests/,$(CATCTL_TESTS)) catctl-app
 
 $(TOP)/client/libcatctl.a $(TOP)/client/catctl: FORCE
@@ -26,8 +33,8 @@ catctl-app: $(TOP)/client/catctl
 	@mkdir -p $(CATCTL_APP)/debug $(CATCTL_APP)/release
 	cp $(TOP)/client/catctl $(CATCTL_APP)/
 	for p in $(RUST_PROGS); do \
-		cp $(BUILD)/rust/debug/$$p $(CATCTL_APP)/debug/ && \
-		cp $(BUILD)/rust/release/$$p $(CATCTL_APP)/release/ || exit 1; \
+		cp $(CATCTL_RUST)/debug/$$p $(CATCTL_APP)/debug/ && \
+		cp $(CATCTL_RUST)/release/$$p $(CATCTL_APP)/release/ || exit 1; \
 	done
 
 .PHONY: catctl-app FORCE

@@ -8,7 +8,9 @@
  *  - catctl and the program exit 0, and no record was dropped;
  *  - every probe entry is matched by its return on the same thread;
  *  - one task instance per spawned task, tied to its spawn line, with the
- *    number of polls the program counted;
+ *    number of polls the program counted; the line comes from the
+ *    unwound spawn backtrace (catctl start copies the stack at spawn
+ *    probes), not from the spawn call's return address;
  *  - the Trace-viewer JSON parses.
  *
  * The report ("catctl report --format json") is what a script would use,
@@ -57,6 +59,7 @@ struct task {
 	long polls;
 	long blocking_polls;
 	bool spawn_blocking;
+	long site_frame;	/* spawn_site_frame, -1: no backtrace site */
 };
 
 struct report {
@@ -159,6 +162,7 @@ static int parse_report(const char *path, struct report *r, char *err,
 	static const char *sb_path[] = { "spawn_blocking", NULL };
 	static const char *id_path[] = { "id", NULL };
 	static const char *bp_path[] = { "blocking_polls", NULL };
+	static const char *sf_path[] = { "spawn_site_frame", NULL };
 	yajl_val root, tasks, v;
 	size_t len, i;
 	char *text = slurp(path, &len);
@@ -191,6 +195,8 @@ static int parse_report(const char *path, struct report *r, char *err,
 		tk->id = v ? YAJL_GET_INTEGER(v) : -1;
 		v = yajl_tree_get(t, bp_path, yajl_t_number);
 		tk->blocking_polls = v ? YAJL_GET_INTEGER(v) : -1;
+		v = yajl_tree_get(t, sf_path, yajl_t_number);
+		tk->site_frame = v ? YAJL_GET_INTEGER(v) : -1;
 	}
 	yajl_tree_free(root);
 	return 0;
@@ -467,6 +473,24 @@ FIXTURE_VARIANT_ADD(trace, asyncstd_release_attach) {
 	.attach = true,
 };
 
+/* smol 1.3: smol::spawn, Executor::spawn, LocalExecutor::spawn */
+FIXTURE_VARIANT_ADD(trace, smol_release) {
+	.prog = "release/smol_demo",
+};
+
+FIXTURE_VARIANT_ADD(trace, smol_debug) {
+	.prog = "debug/smol_demo",
+};
+
+/* hyper 0.14's executor spawning from inside the library */
+FIXTURE_VARIANT_ADD(trace, hyper_release) {
+	.prog = "release/hyper_demo",
+};
+
+FIXTURE_VARIANT_ADD(trace, hyper_debug) {
+	.prog = "debug/hyper_demo",
+};
+
 FIXTURE_SETUP(trace)
 {
 	snprintf(self->dir, sizeof(self->dir), "/tmp/catctl.XXXXXX");
@@ -578,8 +602,8 @@ static void run_attached(struct __test_metadata *_metadata,
 TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 {
 	char prog[128], errbuf[512];
-	char *rargv[] = { CATCTL, "report", "--format", "json", self->raw,
-			  NULL };
+	char *rargv[] = { CATCTL, "report", "--format", "json", "--backtrace",
+			  self->raw, NULL };
 	long unmatched, own_tasks = 0, total_polls = 0;
 	int i, j, status;
 	size_t len;
@@ -636,6 +660,10 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 				continue;
 			n++;
 			total_polls += t->polls;
+			if (t->site_frame < 0)
+				TH_LOG("task %ld at %s: no site in a spawn backtrace",
+				       t->id, s->where);
+			EXPECT_LE(0, t->site_frame);
 			if (s->polls_min >= 0 &&
 			    (t->polls < s->polls_min || t->polls > s->polls_max))
 				TH_LOG("task at %s: %ld polls, expected %ld..%ld",

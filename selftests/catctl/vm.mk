@@ -5,7 +5,7 @@
 
 CATCTL_OUT := $(OUT)/catctl
 CATCTL_APP := $(CATCTL_OUT)/app
-RUST_PROGS := tokio_multi tokio_bench asyncstd_demo
+RUST_PROGS := tokio_multi tokio_bench asyncstd_demo smol_demo hyper_demo
 CATCTL_TESTS := catctl_test
 
 VM_TESTDIRS += $(CATCTL_OUT)/tests

@@ -27,6 +27,7 @@ struct stack_seen {			/* as cat_target.c writes it */
 	uint64_t ip, sp;
 	uint64_t regs[6];		/* rbx rbp r12 r13 r14 r15 */
 	uint64_t len;
+	uint64_t ret;			/* the real return address */
 };
 
 #define SEEN_FILE "/tmp/cat_stack_seen"
@@ -136,11 +137,21 @@ the_stack(struct __test_metadata *_metadata, FIXTURE_DATA(stack) *self,
 	EXPECT_EQ(w->regs[3], k->regs[CAT_STACK_REG_R13]);
 	EXPECT_EQ(w->regs[4], k->regs[CAT_STACK_REG_R14]);
 	EXPECT_EQ(w->regs[5], k->regs[CAT_STACK_REG_R15]);
-	/* the stack bytes, exactly; then zero padding */
+	/*
+	 * The stack bytes, exactly; then zero padding. The first word is
+	 * the return address: cat.ko copies it before the kernel swaps in
+	 * its uretprobe trampoline ("both"), so it is the real one even
+	 * where the function itself sees the trampoline.
+	 */
 	EXPECT_EQ(w->len, k->size);
+	EXPECT_EQ(0, memcmp(k->data, &w->ret, 8));
 	if (k->size == w->len) {
-		EXPECT_EQ(0, memcmp(k->data, self->bytes, k->size))
+		EXPECT_EQ(0, memcmp(k->data + 8, self->bytes + 8, k->size - 8))
 			TH_LOG("stack bytes differ");
+	}
+	if (!(e->h.flags & CAT_ENTRY_F_NO_RETURN) && !count_probe(&self->s.tr,
+	    CAT_REC_PROBE_RETURN, 7, 0)) {
+		EXPECT_EQ(0, memcmp(self->bytes, &w->ret, 8));
 	}
 	for (uint32_t i = k->size; i < cat_stack_size(k->size) - sizeof(*k); i++) {
 		EXPECT_EQ(0, k->data[i]);
@@ -180,6 +191,8 @@ TEST_F(stack, both_and_odd_size)
 	EXPECT_EQ(0, k->h.flags);
 	EXPECT_EQ(4104, k->size);
 	EXPECT_EQ(1, count_probe(&self->s.tr, CAT_REC_PROBE_RETURN, 7, 0));
+	/* the function itself saw the kernel's trampoline there instead */
+	EXPECT_NE(0, memcmp(self->bytes, &self->seen.ret, 8));
 }
 
 /* The stack's mapping ends 1000 bytes above sp: a short copy, no fault. */

@@ -29,7 +29,10 @@
  *                (see stack_run()), with rbx rbp r12-r15 set to
  *                CAT_STACK_MAGIC + 1..6; the function copies the N bytes
  *                above its entry sp (fewer when the stack ends first) and
- *                FILE gets struct stack_seen followed by them. KIND: "full"
+ *                FILE gets struct stack_seen followed by them (with a
+ *                uretprobe on it, the first word it sees is the kernel's
+ *                trampoline: stack_seen.ret is the real return address).
+ *                KIND: "full"
  *                (64 KiB of stack above sp), "end" (1000 bytes above sp,
  *                then an unmapped page), "guard" (1000 bytes, then a
  *                PROT_NONE page)
@@ -111,12 +114,14 @@ struct stack_seen {
 	uint64_t ip, sp;		/* cat_stack_target, its entry sp */
 	uint64_t regs[6];		/* rbx rbp r12 r13 r14 r15 */
 	uint64_t len;			/* bytes that follow */
+	uint64_t ret;			/* cat_stack_target's return address */
 };
 
 unsigned char *cat_stack_out;
 unsigned long cat_stack_len;
 void cat_stack_target(void);
 void cat_stack_call(void *sp, const unsigned long *regs);
+extern const char cat_stack_ret[];
 
 asm(".text\n"
     ".globl cat_stack_target\n"
@@ -149,6 +154,7 @@ asm(".text\n"
     "	mov 32(%rsi), %r14\n"
     "	mov 40(%rsi), %r15\n"
     "	call cat_stack_target\n"
+    "cat_stack_ret:\n"
     "	pop %rax\n"
     "	pop %rsp\n"
     "	pop %r15\n"
@@ -213,6 +219,7 @@ static int stack_run(const char *kind, long n, const char *file)
 	seen.sp = (uintptr_t)(call_sp - 24);
 	memcpy(seen.regs, regs, sizeof(regs));
 	seen.len = cat_stack_len;
+	seen.ret = (uintptr_t)cat_stack_ret;
 	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		return -1;

@@ -24,6 +24,9 @@ bool cat_src_is_library(const char *path)
 		"/rustc/",		/* rustc's std, core, alloc (remapped) */
 		"/usr/src/rustc-",	/* Debian's rust-src */
 		"/usr/include/",	/* C system headers */
+		"/rust/deps/",		/* std's own dependencies (rustc >= 1.8x) */
+		"/cargo/registry/",	/* the same in official rustup builds */
+		"/cargo/git/",
 	};
 	static const char *const parts[] = {
 		"/.cargo/registry/", "/.cargo/git/",

@@ -6,7 +6,8 @@
  * The spawn site is the first frame, innermost first and inline frames
  * expanded, whose source file is the program's own: not the Rust
  * standard library (rustc's /rustc/<commit>/library/..., Debian's
- * /usr/src/rustc-<version>/..., a rustup toolchain), not a crate from a
+ * /usr/src/rustc-<version>/..., a rustup toolchain, std's own
+ * dependencies under /rust/deps or /cargo/registry), not a crate from a
  * registry (~/.cargo/registry, ~/.cargo/git, /usr/share/cargo/registry,
  * a vendor/ directory), not a system header. It is decided by the
  * source path DWARF gives, never by crate or function names, so it does

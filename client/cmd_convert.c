@@ -19,6 +19,7 @@
 
 #include "catctl.h"
 #include "convert.h"
+#include "spawnsite.h"
 #include "srcloc.h"
 #include "json.h"
 #include "losses.h"
@@ -100,6 +101,7 @@ int cat_convert_file(const char *raw, const char *json,
 	const struct cat_trace_info *in;
 	struct cat_trace_reader *r;
 	struct cat_dwarf *dw = NULL;
+	struct cat_spawnsites *ss = NULL;
 	struct cat_rebuild *rb = NULL;
 	struct cat_json *j = NULL;
 	struct cat_rb_sink sink;
@@ -148,6 +150,11 @@ int cat_convert_file(const char *raw, const char *json,
 				binary);
 		if (dw)
 			check_build_id(binary, build_id);
+		/* spawn backtraces from the stack copies of spawn probes */
+		if (dw && cat_dwarf_has_debuginfo(dw))
+			ss = cat_spawnsites_open(binary, dw);
+		ro.spawn_stack = ss ? cat_spawnsites_hook : NULL;
+		ro.spawn_stack_ctx = ss;
 	}
 
 	if (to_stdout) {
@@ -257,6 +264,7 @@ out:
 	free(tmp);
 	cat_rebuild_free(rb);
 	cat_json_free(j);
+	cat_spawnsites_free(ss);
 	cat_losses_free(&losses);
 	cat_dwarf_close(dw);
 	cat_trace_close(r);

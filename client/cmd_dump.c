@@ -194,6 +194,18 @@ static void print_record(struct cat_trace_reader *r, struct cat_map *threads,
 		printf("old_tid=%u file=%.256s", x->old_tid, x->filename);
 		break;
 	}
+	case CAT_REC_PROBE_STACK: {
+		const struct cat_rec_probe_stack *k = (const void *)h;
+
+		printf("%s ip=%#llx sp=%#llx bytes=%u/%u%s%s",
+		       probe_sym(r, k->probe_id, &p),
+		       (unsigned long long)k->regs[CAT_STACK_REG_IP],
+		       (unsigned long long)k->regs[CAT_STACK_REG_SP],
+		       k->size, k->requested,
+		       h->flags & CAT_STACK_F_SHORT ? " [short]" : "",
+		       h->flags & CAT_STACK_F_FAULT ? " [fault]" : "");
+		break;
+	}
 	case CAT_REC_LOST: {
 		const struct cat_rec_lost *l = (const void *)h;
 

@@ -3,7 +3,9 @@
  * cmd_report.c - "catctl report trace.cat": one row per task instance
  * (spawn site, polls, busy time, off-CPU time inside polls, longest poll,
  * wake-to-poll delay, state at the end), then the worst polls with their
- * location. Text for people, --format json for scripts.
+ * location. Text for people, --format json for scripts. With --backtrace,
+ * each task's spawn backtrace too (from the stack copies of "+stack"
+ * spawn probes, see spawnsite.h).
  *
  * It runs the same streaming rebuild as convert; per task it keeps the
  * wake-to-poll delays only while the task is alive (for the median), so
@@ -18,6 +20,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "catctl.h"
+#include "spawnsite.h"
 #include "srcloc.h"
 #include "json.h"
 #include "losses.h"
@@ -34,6 +37,7 @@ struct row {
 	uint32_t nwakes;
 	enum cat_task_state state;
 	bool spawn_blocking;
+	const struct cat_backtrace *bt;	/* lives as long as report.ss */
 };
 
 struct worst {
@@ -50,6 +54,8 @@ struct live {
 
 struct report {
 	struct cat_dwarf *dw;
+	struct cat_spawnsites *ss;
+	bool backtraces;
 	uint64_t t0;
 	struct cat_losses losses;
 	struct row *rows;
@@ -151,6 +157,7 @@ static void on_task_end(void *ctx, struct cat_rb_task *t)
 	w->longest_ns = t->longest_poll_ns;
 	w->state = t->state;
 	w->spawn_blocking = t->spawn_blocking;
+	w->bt = t->spawn_bt;
 	if (l && l->n) {
 		qsort(l->delays, l->n, sizeof(*l->delays), cmp_u64);
 		w->wake_med_ns = l->delays[l->n / 2];
@@ -234,6 +241,22 @@ static void print_text(struct report *r, const char *path,
 		       us(b[1], w->offcpu_ns), us(b[2], w->longest_ns), med, max,
 		       w->blocking, cat_task_state_name(w->state),
 		       w->spawn_blocking ? " (spawn_blocking)" : "");
+	}
+	if (r->backtraces) {
+		printf("\n# spawn backtraces, innermost first; '*' marks the spawn site\n");
+		for (size_t i = 0; i < r->nrows; i++) {
+			const struct row *w = &r->rows[i];
+
+			if (!w->bt)
+				continue;
+			printf("task %" PRIu64 " spawned at %s\n", w->id, w->site);
+			for (unsigned int k = 0; k < w->bt->nframes; k++)
+				printf("  %c #%-2u %s%s\n",
+				       (int)k == w->bt->site ? '*' : ' ',
+				       w->bt->frames[k].physical,
+				       cat_bt_frame_str(w->bt, k, what, sizeof(what)),
+				       w->bt->frames[k].inlined ? " [inlined]" : "");
+		}
 	}
 	printf("\n# worst polls\n%12s %6s %6s %8s %12s %12s  %-8s %s\n",
 	       "START", "TASK", "POLL", "THREAD", "DURATION", "OFF-CPU",
@@ -356,6 +379,16 @@ static void print_json(struct report *r, const char *path,
 		gstr(g, cat_task_state_name(w->state));
 		gstr(g, "spawn_blocking");
 		yajl_gen_bool(g, w->spawn_blocking);
+		if (r->backtraces && w->bt) {
+			char fb[1024];
+
+			gstr(g, "spawn_backtrace");
+			yajl_gen_array_open(g);
+			for (unsigned int k = 0; k < w->bt->nframes; k++)
+				gstr(g, cat_bt_frame_str(w->bt, k, fb, sizeof(fb)));
+			yajl_gen_array_close(g);
+			gint(g, "spawn_site_frame", w->bt->site);
+		}
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
@@ -393,6 +426,8 @@ static void usage(FILE *f)
 		"  -f, --format text|json      output format (text)\n"
 		"  -n, --top N                 worst polls to list (10)\n"
 		"  -b, --binary PATH           read DWARF from PATH\n"
+		"      --backtrace             each task's spawn backtrace (when\n"
+		"                              its spawn probe copied the stack)\n"
 		"      --block-threshold-us N  off-CPU limit inside a poll (1000)\n"
 		"      --long-poll-us N        poll duration limit (10000)\n");
 }
@@ -405,6 +440,7 @@ static int run(int argc, char **argv)
 		{ "binary", required_argument, NULL, 'b' },
 		{ "block-threshold-us", required_argument, NULL, 'B' },
 		{ "long-poll-us", required_argument, NULL, 'L' },
+		{ "backtrace", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -438,6 +474,9 @@ static int run(int argc, char **argv)
 			break;
 		case 'b':
 			binary = optarg;
+			break;
+		case 'T':
+			rep.backtraces = true;
 			break;
 		case 'n':
 		case 'B':
@@ -485,6 +524,10 @@ static int run(int argc, char **argv)
 		if (!rep.dw)
 			fprintf(stderr, "catctl report: warning: no source locations: %s\n",
 				err);
+		if (rep.dw && cat_dwarf_has_debuginfo(rep.dw))
+			rep.ss = cat_spawnsites_open(binary, rep.dw);
+		ro.spawn_stack = rep.ss ? cat_spawnsites_hook : NULL;
+		ro.spawn_stack_ctx = rep.ss;
 	}
 	rep.t0 = in->start_ns;
 	rep.worst = calloc(rep.top, sizeof(*rep.worst));
@@ -537,6 +580,7 @@ out:
 	cat_losses_free(&rep.losses);
 	free(rep.rows);
 	free(rep.worst);
+	cat_spawnsites_free(rep.ss);
 	cat_dwarf_close(rep.dw);
 	cat_trace_close(r);
 	return ret;

@@ -55,6 +55,7 @@ struct start_opts {
 	enum cat_detail detail;
 	size_t subbuf_size;
 	size_t n_subbufs;
+	unsigned int spawn_stack;	/* bytes per spawn probe, 0: none */
 	char **argv;			/* the program's arguments */
 };
 
@@ -94,13 +95,19 @@ static void usage(FILE *out)
 "      --buffers SIZE:N     per-CPU relay geometry, SIZE bytes x N\n"
 "                           subbuffers (default %d:%d)\n"
 "      --count-only         only count probe hits (benchmark floor)\n"
+"      --spawn-stack BYTES  user stack copied at each spawn probe, unwound\n"
+"                           offline for spawn sites and backtraces (default\n"
+"                           %d; %d to %d, a multiple of 8)\n"
+"      --no-spawn-stack     no stack copies: spawn sites from the return\n"
+"                           address of the spawn call only\n"
 "  -q, --quiet              no summary\n"
 "  -h, --help               this text\n"
 "\n"
 "Exit status: 0 on success; 2 usage; 3 cat.ko not loaded or debugfs not\n"
 "mounted; 4 permission denied; 5 unusable binary; 6 no probe point;\n"
 "7 another session is running; 1 anything else.\n",
-		CAT_DETAIL_AUTO_MAX_POLLS, START_SUBBUF_SIZE, START_N_SUBBUFS);
+		CAT_DETAIL_AUTO_MAX_POLLS, START_SUBBUF_SIZE, START_N_SUBBUFS,
+		CAT_DEFAULT_STACK_COPY, CAT_MIN_STACK_COPY, CAT_MAX_STACK_COPY);
 }
 
 static int parse_opts(int argc, char **argv, struct start_opts *o)
@@ -115,6 +122,8 @@ static int parse_opts(int argc, char **argv, struct start_opts *o)
 		{ "follow-children",	no_argument,	   NULL, 'f' },
 		{ "buffers",		required_argument, NULL, 'B' },
 		{ "count-only",		no_argument,	   NULL, 'C' },
+		{ "spawn-stack",	required_argument, NULL, 'S' },
+		{ "no-spawn-stack",	no_argument,	   NULL, 'N' },
 		{ "detail",		required_argument, NULL, 'D' },
 		{ "quiet",		no_argument,	   NULL, 'q' },
 		{ "help",		no_argument,	   NULL, 'h' },
@@ -128,6 +137,7 @@ static int parse_opts(int argc, char **argv, struct start_opts *o)
 	o->raw = "trace.cat";
 	o->subbuf_size = START_SUBBUF_SIZE;
 	o->n_subbufs = START_N_SUBBUFS;
+	o->spawn_stack = CAT_DEFAULT_STACK_COPY;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+b:p:r:P:o:fqh", longopts,
@@ -186,6 +196,23 @@ static int parse_opts(int argc, char **argv, struct start_opts *o)
 		case 'C':
 			o->count_only = true;
 			break;
+		case 'S': {
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 0);
+			if (errno || *end || end == optarg || v < CAT_MIN_STACK_COPY ||
+			    v > CAT_MAX_STACK_COPY || v % 8) {
+				fprintf(stderr, "catctl start: --spawn-stack wants a multiple of 8 from %d to %d, got '%s'\n",
+					CAT_MIN_STACK_COPY, CAT_MAX_STACK_COPY, optarg);
+				return -1;
+			}
+			o->spawn_stack = v;
+			break;
+		}
+		case 'N':
+			o->spawn_stack = 0;
+			break;
 		case 'D': {
 			int d = cat_detail_parse(optarg);
 
@@ -206,6 +233,15 @@ static int parse_opts(int argc, char **argv, struct start_opts *o)
 		default:
 			return -1;
 		}
+	}
+	/* what cat.ko's "start" would refuse with EMSGSIZE, said plainly */
+	if (o->spawn_stack &&
+	    sizeof(struct cat_subbuf_header) + sizeof(struct cat_rec_lost) +
+	    cat_entry_size(CAT_MAX_ARGS, CAT_ENTRY_F_RET_ADDR) +
+	    cat_stack_size(o->spawn_stack) > o->subbuf_size) {
+		fprintf(stderr, "catctl start: a %u-byte spawn stack copy does not fit %zu-byte subbuffers (--buffers, --spawn-stack)\n",
+			o->spawn_stack, o->subbuf_size);
+		return -1;
 	}
 	o->argv = argv + optind;
 	if (!o->binary && !o->pid) {
@@ -293,9 +329,16 @@ static int arm(const struct start_opts *o, const char *path,
 	for (i = 0; !err && i < t->n; i++) {
 		const struct cat_probe *p = &t->probes[i];
 
-		err = cat_control("probe %u %s %u 0x%llx %s", p->id,
-				  cat_mode_name(p->mode), p->nargs,
-				  (unsigned long long)p->file_offset, path);
+		char mode[32];
+
+		if (p->mode & CAT_PROBE_STACK)
+			snprintf(mode, sizeof(mode), "%s=%u",
+				 cat_mode_name(p->mode), o->spawn_stack);
+		else
+			snprintf(mode, sizeof(mode), "%s", cat_mode_name(p->mode));
+		err = cat_control("probe %u %s %u 0x%llx %s", p->id, mode,
+				  p->nargs, (unsigned long long)p->file_offset,
+				  path);
 		if (err)
 			fprintf(stderr, "catctl start: probe %s at 0x%llx rejected by cat.ko: %s\n",
 				p->symbol, (unsigned long long)p->file_offset,
@@ -567,6 +610,19 @@ static int run(int argc, char **argv)
 	}
 	if (!o.quiet)
 		cat_profile_report_print(&report, stderr, "catctl: ", 0);
+	/*
+	 * Spawn probes copy the user stack: catctl unwinds it offline to the
+	 * first frame of the program's own code (spawnsite.h), whatever
+	 * runtime or library the spawn went through.
+	 */
+	for (size_t i = 0; o.spawn_stack && !o.count_only && i < table.n; i++) {
+		struct cat_probe *p = &table.probes[i];
+
+		if ((p->role == CAT_ROLE_SPAWN ||
+		     p->role == CAT_ROLE_SPAWN_BLOCKING) &&
+		    (p->mode & CAT_PROBE_ENTRY))
+			p->mode |= CAT_PROBE_RET_ADDR | CAT_PROBE_STACK;
+	}
 
 	problem = cat_module_problem(&code);
 	if (problem) {

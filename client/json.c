@@ -32,6 +32,7 @@
 #include <string.h>
 #include <yajl/yajl_gen.h>
 
+#include "spawnsite.h"
 #include "srcloc.h"
 #include "json.h"
 #include "losses.h"
@@ -396,6 +397,11 @@ static const char *where(struct cat_json *j, uint64_t vaddr,
 const char *cat_task_site(struct cat_dwarf *d, const struct cat_rb_task *t,
 			  char *buf, size_t len)
 {
+	/* from the spawn's backtrace: the first frame of the program's code */
+	if (t->spawn_bt && t->spawn_bt->site_where) {
+		snprintf(buf, len, "%s", t->spawn_bt->site_where);
+		return buf;
+	}
 	if (t->spawn_call_vaddr && !d) {
 		snprintf(buf, len, "%#" PRIx64, t->spawn_call_vaddr - 1);
 		return buf;
@@ -555,6 +561,28 @@ static const char *poll_location(struct cat_json *j,
 		     p->probe ? p->probe->symbol : NULL);
 }
 
+/*
+ * "spawn_backtrace": the spawn call's frames, innermost first, inline
+ * frames expanded, as "function (file:line)"; the spawn site is the one
+ * at "spawn_site_frame". Only for tasks whose spawn probe copied a stack.
+ */
+static void spawn_backtrace(struct cat_json *j, const struct cat_rb_task *t)
+{
+	const struct cat_backtrace *bt = t->spawn_bt;
+	char buf[1024];
+
+	if (!bt || !bt->nframes)
+		return;
+	key(j, "spawn_backtrace");
+	yajl_gen_array_open(j->g);
+	for (unsigned int i = 0; i < bt->nframes; i++) {
+		str(j, cat_bt_frame_str(bt, i, buf, sizeof(buf)));
+	}
+	yajl_gen_array_close(j->g);
+	if (bt->site >= 0)
+		kint(j, "spawn_site_frame", bt->site);
+}
+
 static void poll_event(struct cat_json *j, const struct cat_rb_poll *p,
 		       uint32_t pid, uint64_t tid, const char *name,
 		       const char *site, const char *thread, const char *cname)
@@ -568,6 +596,8 @@ static void poll_event(struct cat_json *j, const struct cat_rb_poll *p,
 	kint(j, "task", (long long)p->task->id);
 	kint(j, "poll", p->seq);
 	kstr(j, "spawned_at", site);
+	if (p->seq == 1)
+		spawn_backtrace(j, p->task);
 	kstr(j, "thread", thread);
 	kstr(j, "result", cat_poll_result_name(p->result));
 	kdur(j, "off_cpu_us", p->offcpu_ns);
@@ -913,6 +943,7 @@ static void task_life(struct cat_json *j, const struct cat_rb_task *t,
 	yajl_gen_map_open(j->g);
 	kint(j, "task", (long long)t->id);
 	kstr(j, "spawned_at", site);
+	spawn_backtrace(j, t);
 	if (t->spawner_task)
 		kint(j, "spawned_by_task", (long long)t->spawner_task);
 	if (t->future_vaddr && j->o.dwarf)

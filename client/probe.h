@@ -21,6 +21,8 @@ enum cat_probe_mode {
 	CAT_PROBE_BOTH		= CAT_PROBE_MODE_BOTH,
 	/* flag: entry records carry the caller's return address */
 	CAT_PROBE_RET_ADDR	= CAT_PROBE_MODE_RET_ADDR,
+	/* flag (with RET_ADDR): entry records are followed by a stack copy */
+	CAT_PROBE_STACK		= CAT_PROBE_MODE_STACK,
 };
 
 /* What the runtime does in the probed function (its "role"). */

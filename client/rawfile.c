@@ -108,6 +108,7 @@ const char *cat_rec_type_name(unsigned int type)
 		[CAT_REC_THREAD_EXIT] = "thread-exit",
 		[CAT_REC_EXEC] = "exec",
 		[CAT_REC_LOST] = "lost",
+		[CAT_REC_PROBE_STACK] = "stack",
 	};
 
 	if (type < CAT_REC_TYPE_MAX && names[type])
@@ -894,9 +895,11 @@ struct cat_trace_reader *cat_trace_open(const char *path, char *err,
 			 h.version, CAT_TRACE_VERSION);
 		goto fail;
 	}
-	if (h.abi_version != CAT_ABI_VERSION) {
-		rd_error(r, 12, "records use cat ABI version %u, this catctl reads %u",
-			 h.abi_version, CAT_ABI_VERSION);
+	if (h.abi_version < CAT_ABI_VERSION_MIN_READ ||
+	    h.abi_version > CAT_ABI_VERSION) {
+		rd_error(r, 12, "records use cat ABI version %u, this catctl reads %u to %u",
+			 h.abi_version, CAT_ABI_VERSION_MIN_READ,
+			 CAT_ABI_VERSION);
 		goto fail;
 	}
 	if (h.binary_len > MAX_BINARY_LEN ||
@@ -1042,6 +1045,7 @@ static const uint16_t min_size[CAT_REC_TYPE_MAX] = {
 	[CAT_REC_THREAD_EXIT] = sizeof(struct cat_rec_thread_exit),
 	[CAT_REC_EXEC] = sizeof(struct cat_rec_exec),
 	[CAT_REC_LOST] = sizeof(struct cat_rec_lost),
+	[CAT_REC_PROBE_STACK] = sizeof(struct cat_rec_probe_stack),
 };
 
 /* Peek this CPU's next valid record into cu->cur. 0 ok/done, -1 error. */
@@ -1117,6 +1121,16 @@ static int cursor_peek(struct cat_trace_reader *r, struct cursor *cu)
 				rd_error(r, off + 28, "entry record with %u args%s has size %u",
 					 e->nargs, (h->flags & CAT_ENTRY_F_RET_ADDR) ?
 					 " and a return address" : "", h->size);
+				return -1;
+			}
+		}
+		if (h->type == CAT_REC_PROBE_STACK) {
+			const struct cat_rec_probe_stack *k = (const void *)h;
+
+			if (k->size > k->requested ||
+			    h->size != cat_stack_size(k->size)) {
+				rd_error(r, off + 28, "stack record with %u of %u bytes copied has size %u",
+					 k->size, k->requested, h->size);
 				return -1;
 			}
 		}

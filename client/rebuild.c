@@ -205,6 +205,7 @@ struct frame {
 	uint16_t nargs;
 	uint64_t start_ns;
 	uint64_t ret_addr;
+	const struct cat_backtrace *bt;	/* spawn frames with a stack record */
 	uint64_t args[CAT_MAX_ARGS];
 	/* task poll frames only */
 	struct cat_rb_task *task;
@@ -247,6 +248,7 @@ struct rb_thread {
 	unsigned int site_depth;
 	uint64_t site_ret;
 	uint64_t site_ns;
+	const struct cat_backtrace *site_bt;
 };
 
 struct cat_rebuild {
@@ -280,6 +282,7 @@ struct cat_rebuild {
 	 */
 	struct site_rec {
 		uint64_t seq, ns, ra;
+		const struct cat_backtrace *bt;
 		uint32_t tid;
 		bool blocking, used;
 	} sites[MAX_SITES];
@@ -473,7 +476,7 @@ static void site_new(struct cat_rebuild *rb, struct rb_thread *t)
 	struct site_rec *r = &rb->sites[seq % MAX_SITES];
 
 	*r = (struct site_rec){
-		.seq = seq, .ns = t->site_ns, .ra = t->site_ret,
+		.seq = seq, .ns = t->site_ns, .ra = t->site_ret, .bt = t->site_bt,
 		.tid = t->pub.tid, .blocking = t->site_blocking,
 	};
 	t->site_seq = seq;
@@ -514,6 +517,7 @@ static void adopt_orphan_site(struct cat_rebuild *rb, struct cat_rb_task *k)
 		k->spawn_ns = r->ns;
 		k->spawn_tid = r->tid;
 		k->spawn_call_vaddr = r->ra ? r->ra - rb->bias : 0;
+		k->spawn_bt = r->bt;
 		k->spawn_blocking = r->blocking;
 		k->spawn_guessed = true;
 		if (rb->sink.task_spawned)
@@ -534,6 +538,7 @@ static void spawn_returned(struct cat_rebuild *rb, struct rb_thread *t,
 {
 	uint64_t ptr = spawn_task_of(&t->frames[idx], ret), ra = t->frames[idx].ret_addr;
 	uint64_t start = t->frames[idx].start_ns;
+	const struct cat_backtrace *bt = t->frames[idx].bt;
 	bool blocking = t->frames[idx].probe->role == CAT_ROLE_SPAWN_BLOCKING;
 	const struct cat_rb_task *parent;
 	struct cat_rb_task *k;
@@ -542,13 +547,21 @@ static void spawn_returned(struct cat_rebuild *rb, struct rb_thread *t,
 	for (i = 0; i < idx; i++)
 		if (is_spawn_role(t->frames[i].probe))
 			break;
+	/*
+	 * The outermost spawn's backtrace; an inner one (the task probe's)
+	 * holds the same frames and more when the outer has none.
+	 */
 	if (t->site_valid && t->site_depth <= i) {
 		ra = t->site_ret;
 		start = t->site_ns;
 		blocking |= t->site_blocking;
+		if (t->site_bt)
+			bt = t->site_bt;
 	} else if (i < idx) {
 		ra = t->frames[i].ret_addr;
 		start = t->frames[i].start_ns;
+		if (t->frames[i].bt)
+			bt = t->frames[i].bt;
 		blocking |= t->frames[i].probe->role == CAT_ROLE_SPAWN_BLOCKING;
 	}
 	if (t->site_valid)
@@ -577,6 +590,7 @@ static void spawn_returned(struct cat_rebuild *rb, struct rb_thread *t,
 	k->spawn_ns = start;
 	k->spawn_tid = t->pub.tid;
 	k->spawn_call_vaddr = ra ? ra - rb->bias : 0;
+	k->spawn_bt = bt;
 	k->spawner_task = parent ? parent->id : 0;
 	k->spawn_blocking = blocking;
 	if (rb->sink.task_spawned)
@@ -869,6 +883,7 @@ static int on_entry(struct cat_rebuild *rb, const struct cat_rec_probe_entry *e)
 			t->site_depth = t->depth;
 			t->site_ret = cat_entry_ret_addr(e);
 			t->site_ns = e->h.time_ns;
+			t->site_bt = NULL;	/* its stack record comes next */
 			t->site_blocking = p->role == CAT_ROLE_SPAWN_BLOCKING;
 			site_new(rb, t);
 		}
@@ -918,6 +933,7 @@ push:
 	f->is_poll = false;
 	f->start_ns = e->h.time_ns;
 	f->ret_addr = cat_entry_ret_addr(e);
+	f->bt = NULL;
 	for (unsigned int i = 0; i < e->nargs; i++)
 		f->args[i] = e->args[i];
 
@@ -1137,6 +1153,34 @@ static void on_lifecycle(struct cat_rebuild *rb, const struct cat_rec_header *h)
 		rb->sink.marker(rb->sink.ctx, &m);
 }
 
+/*
+ * A stack record follows its entry record on the same thread with the
+ * same time (cat_abi.h): give its backtrace to that spawn's open frame
+ * or to the site probe it made, whichever the entry was.
+ */
+static void on_stack(struct cat_rebuild *rb, const struct cat_rec_probe_stack *k)
+{
+	struct rb_thread *t = cat_map_get(&rb->threads, k->h.tid);
+	const struct cat_probe *p = probe_of(rb, k->probe_id);
+	struct frame *f;
+
+	if (!t || !rb->opts.spawn_stack || !is_spawn_role(p) ||
+	    !rb->bias_known)
+		return;
+	f = t->depth ? &t->frames[t->depth - 1] : NULL;
+	if (f && f->probe == p && f->start_ns == k->h.time_ns && !f->bt) {
+		f->bt = rb->opts.spawn_stack(rb->opts.spawn_stack_ctx, k, rb->bias);
+	} else if (t->site_valid && t->site_probe == p &&
+		   t->site_ns == k->h.time_ns && !t->site_bt) {
+		struct site_rec *r = &rb->sites[t->site_seq % MAX_SITES];
+
+		t->site_bt = rb->opts.spawn_stack(rb->opts.spawn_stack_ctx, k,
+						  rb->bias);
+		if (r->seq == t->site_seq)
+			r->bt = t->site_bt;
+	}
+}
+
 int cat_rebuild_record(struct cat_rebuild *rb, const struct cat_rec_header *h)
 {
 	unsigned int type = h->type;
@@ -1177,6 +1221,11 @@ int cat_rebuild_record(struct cat_rebuild *rb, const struct cat_rec_header *h)
 	case CAT_REC_EXEC:
 		if (h->size >= sizeof(struct cat_rec_thread_new))
 			on_lifecycle(rb, h);
+		return 0;
+	case CAT_REC_PROBE_STACK:
+		if (h->size >= sizeof(struct cat_rec_probe_stack) &&
+		    h->size >= cat_stack_size(((const struct cat_rec_probe_stack *)h)->size))
+			on_stack(rb, (const void *)h);
 		return 0;
 	}
 	return 0;

@@ -100,6 +100,8 @@ enum cat_task_state {
 	CAT_TASK_FREED,		/* deallocated (completed or cancelled) */
 };
 
+struct cat_backtrace;		/* spawnsite.h */
+
 /* One task instance: a task pointer between allocation and dealloc. */
 struct cat_rb_task {
 	uint64_t id;			/* 1, 2, ... in order of first sight */
@@ -114,6 +116,8 @@ struct cat_rb_task {
 	uint64_t spawner_task;		/* id of the task that spawned it */
 	bool spawn_blocking;		/* via spawn_blocking */
 	bool spawn_guessed;		/* paired with an orphan site probe */
+	/* the spawn call's backtrace (a "+stack" spawn probe), or NULL */
+	const struct cat_backtrace *spawn_bt;
 	uint64_t future_vaddr;		/* first nested future poll seen */
 	/* totals */
 	uint32_t npolls;
@@ -262,6 +266,15 @@ struct cat_rb_sink {
 struct cat_rebuild_opts {
 	uint64_t block_offcpu_ns;	/* voluntary off-CPU in a poll */
 	uint64_t long_poll_ns;		/* poll duration */
+	/*
+	 * The stack record @k of a spawn-role entry (load bias @bias): its
+	 * backtrace, kept with the spawned task as spawn_bt. NULL: stack
+	 * records are ignored. The result must live as long as the rebuild.
+	 */
+	const struct cat_backtrace *(*spawn_stack)(void *ctx,
+						   const struct cat_rec_probe_stack *k,
+						   uint64_t bias);
+	void *spawn_stack_ctx;
 };
 
 #define CAT_DEFAULT_BLOCK_OFFCPU_NS	1000000ull	/* 1 ms */

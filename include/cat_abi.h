@@ -21,7 +21,8 @@
 
 #include <linux/types.h>
 
-#define CAT_ABI_VERSION		2
+#define CAT_ABI_VERSION		3
+#define CAT_ABI_VERSION_MIN_READ 2	/* v3 only added: readers take v2 records */
 
 /* debugfs layout, below the debugfs mount point */
 #define CAT_DEBUGFS_DIR		"cat"
@@ -41,6 +42,7 @@ enum cat_record_type {
 	CAT_REC_THREAD_EXIT	= 5,	/* struct cat_rec_thread_exit */
 	CAT_REC_EXEC		= 6,	/* struct cat_rec_exec */
 	CAT_REC_LOST		= 7,	/* struct cat_rec_lost */
+	CAT_REC_PROBE_STACK	= 8,	/* struct cat_rec_probe_stack */
 	CAT_REC_TYPE_MAX
 };
 
@@ -103,6 +105,58 @@ static inline __u64 cat_entry_ret_addr(const struct cat_rec_probe_entry *e)
 	    CAT_ENTRY_F_RET_ADDR)
 		return 0;
 	return e->args[e->nargs];
+}
+
+/*
+ * Registers of a CAT_REC_PROBE_STACK record, in this order: what a DWARF
+ * (CFI) unwinder needs at a function's first instruction. The CFA there
+ * is sp + 8; the callee-saved registers are what the callers' CFI may
+ * say were saved or kept.
+ */
+enum cat_stack_reg {
+	CAT_STACK_REG_IP,
+	CAT_STACK_REG_SP,
+	CAT_STACK_REG_BP,
+	CAT_STACK_REG_BX,
+	CAT_STACK_REG_R12,
+	CAT_STACK_REG_R13,
+	CAT_STACK_REG_R14,
+	CAT_STACK_REG_R15,
+	CAT_STACK_NREGS
+};
+
+/* cat_rec_probe_stack.header.flags */
+#define CAT_STACK_F_SHORT	0x1	/* @size < @requested: the copy stopped
+					 * at the first page it could not read */
+#define CAT_STACK_F_FAULT	0x2	/* with SHORT: that page belongs to a
+					 * mapping (not resident, or not
+					 * readable) or it could not be told;
+					 * without FAULT the stack's mapping
+					 * simply ended there */
+
+/*
+ * Written right after the CAT_REC_PROBE_ENTRY of a "+stack" probe, on the
+ * same CPU with the same header (time, tid, tgid): the user registers
+ * at the probed function's first instruction and a copy of the user
+ * stack from regs[CAT_STACK_REG_SP] upwards, @size bytes of the
+ * @requested. @data is padded with zeros to a multiple of 8; the record
+ * is cat_stack_size(@size) bytes. If the entry record was dropped this
+ * one is dropped (and counted) too, so a stack record always follows its
+ * entry.
+ */
+struct cat_rec_probe_stack {
+	struct cat_rec_header h;
+	__u32 probe_id;
+	__u32 size;		/* stack bytes copied */
+	__u32 requested;	/* stack bytes the probe asked for */
+	__u32 reserved;
+	__u64 regs[CAT_STACK_NREGS];	/* enum cat_stack_reg */
+	__u8 data[];
+};
+
+static inline __u32 cat_stack_size(__u32 size)
+{
+	return sizeof(struct cat_rec_probe_stack) + ((size + 7) & ~7u);
 }
 
 /*
@@ -250,7 +304,12 @@ struct cat_subbuf_header {
  *			caller's name for it, unique, copied into records;
  *			<mode> is entry, return or both (which records), or
  *			entry+ra, both+ra (entry records also carry the
- *			caller's return address)
+ *			caller's return address), or entry+stack[=N],
+ *			both+stack[=N] (as +ra, and each entry record is
+ *			followed by a CAT_REC_PROBE_STACK with the
+ *			registers and N bytes of user stack; N a multiple
+ *			of 8 in [CAT_MIN_STACK_COPY, CAT_MAX_STACK_COPY],
+ *			default CAT_DEFAULT_STACK_COPY)
  *   unprobe <id>	remove probe <id>
  *   target <tgid> [follow]
  *			trace process <tgid>; with "follow", also the
@@ -260,7 +319,9 @@ struct cat_subbuf_header {
  *   mode <record|count>
  *			record: write records; count: only count probe
  *			hits (the floor cost of a probe, for benchmarks)
- *   start		register the probes and start recording
+ *   start		register the probes and start recording (-EMSGSIZE
+ *			if a +stack probe's records cannot fit in a
+ *			subbuffer)
  *   stop		stop recording; the buffers stay readable
  *   consumed <cpu> <n>	the reader is done with n more subbuffers of <cpu>
  *   reset		drop the buffers and counters (configuration kept)
@@ -289,13 +350,30 @@ struct cat_subbuf_header {
 #define CAT_PROBE_MODE_RETURN	0x2
 #define CAT_PROBE_MODE_BOTH	(CAT_PROBE_MODE_ENTRY | CAT_PROBE_MODE_RETURN)
 #define CAT_PROBE_MODE_RET_ADDR	0x4	/* entry records carry the caller */
+#define CAT_PROBE_MODE_STACK	0x8	/* and are followed by a stack copy
+					 * (needs RET_ADDR: the copy has it) */
+#define CAT_PROBE_MODE_ENTRY_STACK					\
+	(CAT_PROBE_MODE_ENTRY | CAT_PROBE_MODE_RET_ADDR | CAT_PROBE_MODE_STACK)
+#define CAT_PROBE_MODE_BOTH_STACK					\
+	(CAT_PROBE_MODE_BOTH | CAT_PROBE_MODE_RET_ADDR | CAT_PROBE_MODE_STACK)
 #define CAT_PROBE_MODE_KEYWORDS {					\
 	[CAT_PROBE_MODE_ENTRY]	= "entry",				\
 	[CAT_PROBE_MODE_RETURN]	= "return",				\
 	[CAT_PROBE_MODE_BOTH]	= "both",				\
 	[CAT_PROBE_MODE_ENTRY | CAT_PROBE_MODE_RET_ADDR] = "entry+ra",	\
 	[CAT_PROBE_MODE_BOTH | CAT_PROBE_MODE_RET_ADDR] = "both+ra",	\
+	[CAT_PROBE_MODE_ENTRY_STACK] = "entry+stack",			\
+	[CAT_PROBE_MODE_BOTH_STACK] = "both+stack",			\
 }
+/*
+ * Stack copy sizes of "+stack[=N]" modes. The record's size field is
+ * 16 bits, so the copy stays well below 64 KiB; 16 KiB reaches the
+ * program's frame from inside the spawn functions of tokio, async-std and
+ * smol debug builds (their frames hold the future by value).
+ */
+#define CAT_MIN_STACK_COPY	64
+#define CAT_DEFAULT_STACK_COPY	(16 * 1024)
+#define CAT_MAX_STACK_COPY	(48 * 1024)
 #define CAT_MAX_PROBES		4096
 #define CAT_MAX_TARGETS		64	/* traced processes, children included */
 
@@ -314,7 +392,7 @@ struct cat_subbuf_header {
  * counter below, then "total.<counter>: <value>" lines that are the exact
  * sums. In record mode, for every CPU and in total:
  *   records + dropped == uprobe_hits + uretprobe_hits + sched_switch
- *                        + lifecycle
+ *                        + lifecycle + stacks
  * (lost markers are counted apart, in lost_markers).
  * ------------------------------------------------------------------------ */
 #define CAT_STATS_COUNTERS(X)						\
@@ -326,7 +404,10 @@ struct cat_subbuf_header {
 	X(uretprobe_hits)	/* return handler ran for a target */	\
 	X(uretprobe_skipped)	/* entries whose return the kernel skips */ \
 	X(sched_switch)		/* switches involving a target */	\
-	X(lifecycle)		/* thread new/exit and exec events */
+	X(lifecycle)		/* thread new/exit and exec events */	\
+	X(stacks)		/* stack records attempted (+stack entries) */ \
+	X(stack_short)		/* of them written with CAT_STACK_F_SHORT */ \
+	X(stack_faults)		/* of them written with CAT_STACK_F_FAULT */
 
 /* One CPU's (or the total's) counters: per-CPU in cat.ko, parsed by catctl. */
 struct cat_counters {

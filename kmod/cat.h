@@ -37,6 +37,7 @@ struct cat_probe {
 	u32 id;
 	u8 mode;		/* CAT_PROBE_MODE_* bits */
 	u8 nargs;
+	u32 stack_size;		/* +stack: bytes of user stack to copy */
 	loff_t offset;
 	struct path path;	/* pins the inode from "probe" to removal */
 	char *pathname;
@@ -87,11 +88,33 @@ static inline bool cat_current_traced(void)
 }
 
 /* probes.c */
-int cat_probe_add(u32 id, u8 mode, u8 nargs, loff_t offset, const char *path);
+int cat_probe_add(u32 id, u8 mode, u8 nargs, u32 stack_size, loff_t offset,
+		  const char *path);
 int cat_probe_remove(u32 id);
 void cat_probes_free(void);
 int cat_probes_register(void);
 void cat_probes_unregister(void);
+
+/*
+ * stack.c: user stack copies of "+stack" probes. A copy is taken into
+ * this CPU's scratch buffer with preemption off (begin), written as a
+ * CAT_REC_PROBE_STACK after its entry record with IRQs off (record), and
+ * preemption is enabled again (end).
+ */
+struct cat_stack_copy {
+	void *buf;		/* this CPU's scratch buffer */
+	u32 size;		/* bytes copied */
+	u32 requested;
+	u16 flags;		/* CAT_STACK_F_* */
+};
+int cat_stack_prepare(size_t subbuf_size);
+void cat_stack_release(void);
+void cat_stack_copy_begin(struct cat_stack_copy *sc, u32 size,
+			  struct pt_regs *regs);
+void cat_stack_record(struct cat_cpu *c, struct cat_probe *p,
+		      struct pt_regs *regs, struct cat_stack_copy *sc,
+		      const struct cat_rec_header *entry);
+void cat_stack_copy_end(struct cat_stack_copy *sc);
 
 /* sched.c: scheduler and process lifecycle tracepoints */
 int cat_sched_init(void);

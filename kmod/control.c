@@ -65,9 +65,15 @@ int cat_start(void)
 	if (!cat_process_exists(cat_config.target))
 		return -ESRCH;
 
-	ret = cat_buffer_open(cat_config.subbuf_size, cat_config.n_subbufs);
+	/* before anything is allocated: a size that cannot fit is EMSGSIZE */
+	ret = cat_stack_prepare(cat_config.subbuf_size);
 	if (ret)
 		return ret;
+	ret = cat_buffer_open(cat_config.subbuf_size, cat_config.n_subbufs);
+	if (ret) {
+		cat_stack_release();
+		return ret;
+	}
 	cat_stats_reset();
 	cat_targets_clear();
 	ret = cat_target_add(cat_config.target);
@@ -93,6 +99,7 @@ err_targets:
 err_buffer:
 	cat_buffer_close();
 	cat_stats_reset();
+	cat_stack_release();
 	return ret;
 }
 
@@ -100,6 +107,7 @@ err_buffer:
 void cat_stop(void)
 {
 	cat_probes_unregister();
+	cat_stack_release();	/* no handler runs any more */
 	cat_sched_unregister();
 	cat_targets_clear();
 	WRITE_ONCE(cat_owner_tgid, 0);
@@ -159,15 +167,14 @@ static int cat_split(char *line, struct cat_cmd *cmd)
 	return cmd->nwords ? 0 : -EINVAL;
 }
 
-static int cat_parse_u64(struct cat_cmd *cmd, int i, u64 *v)
+/* A number in @s[0..@len): decimal or 0x-hex, nothing else. */
+static int cat_parse_num(const char *s, size_t len, u64 *v)
 {
 	char buf[24];
-	char *end = strchrnul(cmd->word[i], ' ');
-	size_t len = end - cmd->word[i];
 
 	if (len == 0 || len >= sizeof(buf))
 		return -EINVAL;
-	memcpy(buf, cmd->word[i], len);
+	memcpy(buf, s, len);
 	buf[len] = '\0';
 	/* decimal or 0x-hex; no sign, no octal surprise for "010" */
 	/*
@@ -184,6 +191,47 @@ static int cat_parse_u64(struct cat_cmd *cmd, int i, u64 *v)
 	return kstrtou64(buf, 10, v);
 }
 
+static int cat_parse_u64(struct cat_cmd *cmd, int i, u64 *v)
+{
+	const char *end = strchrnul(cmd->word[i], ' ');
+
+	return cat_parse_num(cmd->word[i], end - cmd->word[i], v);
+}
+
+/*
+ * A probe mode: one of cat_mode_names, and for the +stack modes an
+ * optional "=N" (the stack bytes to copy, CAT_DEFAULT_STACK_COPY if
+ * absent).
+ */
+static int cat_parse_mode(struct cat_cmd *cmd, int i, u8 *mode, u32 *stack)
+{
+	const char *w = cmd->word[i];
+	size_t len = strchrnul(w, ' ') - w, klen;
+	const char *eq = memchr(w, '=', len);
+	u64 n;
+	int m;
+
+	klen = eq ? eq - w : len;
+	*mode = 0;
+	for (m = 1; m < ARRAY_SIZE(cat_mode_names); m++)
+		if (cat_mode_names[m] && strlen(cat_mode_names[m]) == klen &&
+		    !strncmp(w, cat_mode_names[m], klen))
+			*mode = m;
+	if (!*mode)
+		return -EINVAL;
+	*stack = 0;
+	if (!(*mode & CAT_PROBE_MODE_STACK))
+		return eq ? -EINVAL : 0;
+	*stack = CAT_DEFAULT_STACK_COPY;
+	if (!eq)
+		return 0;
+	if (cat_parse_num(eq + 1, len - klen - 1, &n) ||
+	    n < CAT_MIN_STACK_COPY || n > CAT_MAX_STACK_COPY || n % 8)
+		return -EINVAL;
+	*stack = n;
+	return 0;
+}
+
 static bool cat_word_is(struct cat_cmd *cmd, int i, const char *kw)
 {
 	size_t len = strlen(kw);
@@ -197,23 +245,21 @@ static int cat_need_idle(void)
 	return cat_state == CAT_IDLE ? 0 : -EBUSY;
 }
 
-/* probe <id> <entry|return|both|entry+ra|both+ra> <nargs> <offset> <path> */
+/* probe <id> <entry|return|both|entry+ra|both+ra|entry+stack[=N]|both+stack[=N]> <nargs> <offset> <path> */
 static int cat_cmd_probe(struct cat_cmd *cmd)
 {
 	u64 id, nargs, offset;
-	u8 mode = 0;
+	u32 stack;
+	u8 mode;
 	char *path;
-	int i, ret;
+	int ret;
 
 	if (cmd->nwords < 6)
 		return -EINVAL;
 	ret = cat_parse_u64(cmd, 1, &id);
 	if (ret || id > U32_MAX)
 		return -EINVAL;
-	for (i = 1; i < ARRAY_SIZE(cat_mode_names); i++)
-		if (cat_mode_names[i] && cat_word_is(cmd, 2, cat_mode_names[i]))
-			mode = i;
-	if (!mode)
+	if (cat_parse_mode(cmd, 2, &mode, &stack))
 		return -EINVAL;
 	ret = cat_parse_u64(cmd, 3, &nargs);
 	if (ret || nargs > CAT_MAX_ARGS)
@@ -227,7 +273,7 @@ static int cat_cmd_probe(struct cat_cmd *cmd)
 	ret = cat_need_idle();
 	if (ret)
 		return ret;
-	return cat_probe_add(id, mode, nargs, offset, path);
+	return cat_probe_add(id, mode, nargs, stack, offset, path);
 }
 
 /* unprobe <id> */
@@ -429,10 +475,13 @@ static int cat_control_show(struct seq_file *m, void *v)
 	if (cat_config.target)
 		seq_printf(m, "target %d%s\n", cat_config.target,
 			   cat_config.follow ? " follow" : "");
-	list_for_each_entry(p, &cat_config.probes, node)
-		seq_printf(m, "probe %u %s %u 0x%llx %s\n", p->id,
-			   cat_mode_names[p->mode], p->nargs, (u64)p->offset,
+	list_for_each_entry(p, &cat_config.probes, node) {
+		seq_printf(m, "probe %u %s", p->id, cat_mode_names[p->mode]);
+		if (p->mode & CAT_PROBE_MODE_STACK)
+			seq_printf(m, "=%u", p->stack_size);
+		seq_printf(m, " %u 0x%llx %s\n", p->nargs, (u64)p->offset,
 			   p->pathname);
+	}
 	mutex_unlock(&cat_mutex);
 	return 0;
 }

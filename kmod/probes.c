@@ -6,8 +6,10 @@
  * The handlers run in the traced thread's process context with IRQs on.
  * For a "+ra" probe the entry handler reads the return address from the
  * user stack before disabling IRQs (with a non-faulting copy, so it never
- * sleeps); then both reserve and fill one record on the current CPU with
- * IRQs off.
+ * sleeps); a "+stack" probe copies the user stack into this CPU's scratch
+ * buffer instead (stack.c), with preemption off until its record is
+ * written. Then both reserve and fill their records on the current CPU
+ * with IRQs off.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,8 +34,9 @@ static bool cat_uprobe_filter(CAT_UPROBE_FILTER_ARGS)
 static int cat_uprobe_handler(CAT_UPROBE_HANDLER_ARGS)
 {
 	struct cat_probe *p = container_of(uc, struct cat_probe, uc);
-	struct cat_rec_probe_entry *rec;
-	bool skip_ret = false, want_ra;
+	struct cat_rec_probe_entry *rec = NULL;
+	bool skip_ret = false, want_ra, want_stack;
+	struct cat_stack_copy sc;
 	unsigned long flags;
 	struct cat_cpu *c;
 	u16 rflags = 0;
@@ -50,7 +53,17 @@ static int cat_uprobe_handler(CAT_UPROBE_HANDLER_ARGS)
 	if (p->mode & CAT_PROBE_MODE_RETURN)
 		skip_ret = cat_uretprobe_will_skip();
 	want_ra = !cat_config.count_only && (p->mode & CAT_PROBE_MODE_RET_ADDR);
-	if (want_ra) {
+	want_stack = want_ra && (p->mode & CAT_PROBE_MODE_STACK) &&
+		     (p->mode & CAT_PROBE_MODE_ENTRY);
+	if (want_stack) {
+		/* preemption stays off until the record is written */
+		cat_stack_copy_begin(&sc, p->stack_size, regs);
+		rflags |= CAT_ENTRY_F_RET_ADDR;
+		if (sc.size >= sizeof(ra))
+			memcpy(&ra, sc.buf, sizeof(ra));
+		else
+			rflags |= CAT_ENTRY_F_RA_FAULT;
+	} else if (want_ra) {
 		rflags |= CAT_ENTRY_F_RET_ADDR;
 		if (copy_from_user_nofault(&ra, (void __user *)regs->sp,
 					   sizeof(ra)))
@@ -82,7 +95,11 @@ static int cat_uprobe_handler(CAT_UPROBE_HANDLER_ARGS)
 	if (want_ra)
 		rec->args[i] = ra;
 out:
+	if (want_stack)
+		cat_stack_record(c, p, regs, &sc, rec ? &rec->h : NULL);
 	local_irq_restore(flags);
+	if (want_stack)
+		cat_stack_copy_end(&sc);
 	return 0;
 }
 
@@ -134,7 +151,8 @@ static void cat_probe_free(struct cat_probe *p)
  * Validate everything before touching the list, so a failing "probe"
  * command leaves the configuration as it was. Caller holds cat_mutex.
  */
-int cat_probe_add(u32 id, u8 mode, u8 nargs, loff_t offset, const char *path)
+int cat_probe_add(u32 id, u8 mode, u8 nargs, u32 stack_size, loff_t offset,
+		  const char *path)
 {
 	struct cat_probe *p;
 	struct inode *inode;
@@ -169,6 +187,7 @@ int cat_probe_add(u32 id, u8 mode, u8 nargs, loff_t offset, const char *path)
 	p->id = id;
 	p->mode = mode;
 	p->nargs = nargs;
+	p->stack_size = stack_size;
 	p->offset = offset;
 	p->uc.filter = cat_uprobe_filter;
 	p->uc.handler = cat_uprobe_handler;

@@ -59,6 +59,7 @@ struct seen {
 	uint64_t ended[MAXEV];
 	enum cat_task_state end_state[MAXEV];
 	uint64_t end_spawn_call[MAXEV];
+	const struct cat_backtrace *end_bt[MAXEV];
 	int nended;
 	int nthreads;
 	char comm[MAXEV][CAT_COMM_LEN + 1];
@@ -117,6 +118,7 @@ static void s_end(void *c, struct cat_rb_task *t)
 	if (s->nended < MAXEV) {
 		s->end_state[s->nended] = t->state;
 		s->end_spawn_call[s->nended] = t->spawn_call_vaddr;
+		s->end_bt[s->nended] = t->spawn_bt;
 		s->ended[s->nended++] = t->id;
 	}
 }
@@ -600,6 +602,102 @@ TEST(task_probe_given_the_task)
 	EXPECT_EQ(0x1000c, s->end_spawn_call[1]);	/* bind_inner's caller */
 	EXPECT_EQ(0x1000c, s->end_spawn_call[2]);
 	EXPECT_EQ(3, cat_rebuild_stats(rb)->tasks);	/* none at garbage */
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+/* ---- spawn backtraces from stack records ---- */
+
+/* stands in for spawnsite.c: backtrace i for a stack record with sp = i */
+static char fake_bt[8];
+static int nhook;
+
+static const struct cat_backtrace *fake_hook(void *ctx,
+					     const struct cat_rec_probe_stack *k,
+					     uint64_t bias)
+{
+	nhook++;
+	if (bias != BIAS || k->regs[CAT_STACK_REG_SP] >= sizeof(fake_bt))
+		return NULL;
+	return (const struct cat_backtrace *)&fake_bt[k->regs[CAT_STACK_REG_SP]];
+}
+
+static void stack_rec(struct cat_rebuild *rb, unsigned int cpu, uint64_t t,
+		      unsigned int tid, unsigned int id, uint64_t sp)
+{
+	union {
+		struct cat_rec_probe_stack k;
+		char b[sizeof(struct cat_rec_probe_stack) + 16];
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	u.k.h.type = CAT_REC_PROBE_STACK;
+	u.k.h.size = cat_stack_size(16);
+	u.k.h.cpu = cpu;
+	u.k.h.time_ns = t;
+	u.k.h.tid = tid;
+	u.k.h.tgid = TGID;
+	u.k.probe_id = id;
+	u.k.size = u.k.requested = 16;
+	u.k.regs[CAT_STACK_REG_IP] = BIAS + probes[id - 1].vaddr;
+	u.k.regs[CAT_STACK_REG_SP] = sp;
+	cat_rebuild_record(rb, &u.k.h);
+}
+
+/*
+ * A stack record gives its entry's spawn a backtrace (the hook's); the
+ * task keeps the outermost spawn's, or an inner one's when the outer has
+ * none; a stack record that is not right after its entry, or of a probe
+ * that is no spawn, is not unwound at all.
+ */
+TEST(spawn_backtrace_from_stack_records)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rb_sink sink = { .ctx = s, .task_end = s_end };
+	struct cat_rebuild_opts o = {
+		.block_offcpu_ns = 1000000, .long_poll_ns = 10000000,
+		.spawn_stack = fake_hook,
+	};
+	struct cat_rebuild *rb;
+
+	ASSERT_NE(NULL, s);
+	memset(s, 0, sizeof(*s));
+	nhook = 0;
+	rb = cat_rebuild_new(&table, &o, &sink);
+	ASSERT_NE(NULL, rb);
+	cat_rebuild_add_tgid(rb, TGID);
+	entry(rb, 0, 10, 1, P_OTHER, 0, 0);
+	stack_rec(rb, 0, 10, 1, P_OTHER, 7);	/* no spawn: not unwound */
+	ret(rb, 0, 11, 1, P_OTHER);
+	/* site probe and task probe, both with stacks: the site's */
+	entry_flags(rb, 0, 100, 1, P_SITE, 0, 0, BIAS + 0x1111);
+	stack_rec(rb, 0, 100, 1, P_SITE, 1);
+	entry_flags(rb, 0, 110, 1, P_BIND, 0, 0, BIAS + 0x7777);
+	stack_rec(rb, 0, 110, 1, P_BIND, 2);
+	ret2(rb, 0, 120, 1, P_BIND, TASK_A, 0);
+	/* the task probe alone */
+	entry_flags(rb, 0, 200, 1, P_BIND, 0, 0, BIAS + 0x2222);
+	stack_rec(rb, 0, 200, 1, P_BIND, 3);
+	ret2(rb, 0, 210, 1, P_BIND, TASK_B, 0);
+	/* a site without a stack: the task probe's */
+	entry_flags(rb, 0, 300, 1, P_SITE, 0, 0, BIAS + 0x3333);
+	entry_flags(rb, 0, 310, 1, P_BIND, 0, 0, BIAS + 0x7777);
+	stack_rec(rb, 0, 310, 1, P_BIND, 4);
+	ret2(rb, 0, 320, 1, P_BIND, 0x7f0000003000ull, 0);
+	/* a stack record at another time is not its entry's */
+	entry_flags(rb, 0, 400, 1, P_BIND, 0, 0, BIAS + 0x4444);
+	stack_rec(rb, 0, 401, 1, P_BIND, 5);
+	ret2(rb, 0, 410, 1, P_BIND, 0x7f0000004000ull, 0);
+	cat_rebuild_finish(rb, 500);
+	EXPECT_EQ(4, nhook);
+	ASSERT_EQ(4, s->nended);
+	EXPECT_EQ((void *)&fake_bt[1], s->end_bt[0]);
+	EXPECT_EQ(0x1111, s->end_spawn_call[0]);
+	EXPECT_EQ((void *)&fake_bt[3], s->end_bt[1]);
+	EXPECT_EQ((void *)&fake_bt[4], s->end_bt[2]);
+	EXPECT_EQ(0x3333, s->end_spawn_call[2]);
+	EXPECT_EQ(NULL, s->end_bt[3]);
+	EXPECT_EQ(0x4444, s->end_spawn_call[3]);
 	cat_rebuild_free(rb);
 	free(s);
 }

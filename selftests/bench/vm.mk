@@ -42,3 +42,17 @@ bench: bench-client bench-rust $(BENCH_GEN) modules
 		-n $(BENCH_N) -K $(BENCH_K) -r $(BENCH_REPS) -R $(BENCH_HOST_REPS)
 
 .PHONY: bench bench-client bench-rust
+
+# "make -C selftests bench-spawnstack": the cost of spawn stack copies
+# (record rate, conversion time; with vs without, one boot). See
+# Documentation/benchmarks.rst.
+SPAWNSTACK_N ?= 2000
+SPAWNSTACK_K ?= 1
+SPAWNSTACK_REPS ?= 5
+
+bench-spawnstack: bench-client bench-rust modules
+	$(CURDIR)/bench/spawnstack -k $(BENCH_KVER) -o $(BENCH_OUT) \
+		-c $(TOP)/client/catctl -b $(BENCH_PROG) -n $(SPAWNSTACK_N) \
+		-K $(SPAWNSTACK_K) -r $(SPAWNSTACK_REPS)
+
+.PHONY: bench-spawnstack

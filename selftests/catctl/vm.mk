@@ -5,8 +5,8 @@
 
 CATCTL_OUT := $(OUT)/catctl
 CATCTL_APP := $(CATCTL_OUT)/app
-RUST_PROGS := tokio_multi tokio_bench asyncstd_demo
-CATCTL_TESTS := catctl_test
+RUST_PROGS := tokio_multi tokio_bench asyncstd_demo smol_demo hyper_demo
+CATCTL_TESTS := catctl_test catctl_libs_test
 # Where the programs come from: another build of selftests/rust (e.g.
 # build/rust-v0, v0 symbol names, from client/tests' rust-mangling) can
 # stand in for Debian's.
@@ -27,6 +27,12 @@ $(CATCTL_OUT)/tests/%: catctl/%.c catctl/json_args.h $(TOP)/client/libcatctl.a \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -I$(TOP)/client -o $@ $< $(TOP)/client/libcatctl.a \
 		-ldw -lelf -lyajl -liberty -lz
+
+# the same test on the smol and hyper programs (its own time limit)
+$(CATCTL_OUT)/tests/catctl_libs_test: catctl/catctl_test.c $(TOP)/client/libcatctl.a $(KSFT)/kselftest_harness.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DCAT_LIB_VARIANTS -I$(TOP)/client -o $@ $< \
+		$(TOP)/client/libcatctl.a -ldw -lelf -lyajl -liberty -lz
 
 catctl-app: $(TOP)/client/catctl
 	$(MAKE) -C rust

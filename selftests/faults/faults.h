@@ -338,7 +338,8 @@ static inline int f_unbalanced_cpu(const struct raw_scan *s)
 		const struct cat_trace_cpu_stats *k = &s->stats[c];
 
 		if (k->records + k->dropped != k->uprobe_hits +
-		    k->uretprobe_hits + k->sched_switch + k->lifecycle)
+		    k->uretprobe_hits + k->sched_switch + k->lifecycle +
+		    k->stacks)
 			return c;
 	}
 	return -1;

@@ -275,13 +275,14 @@ static inline void check_stats_consistent(struct __test_metadata *_metadata,
 		const struct cat_counters *c = &s->st.cpu[cpu];
 
 		EXPECT_TRUE(cat_counters_balanced(c))
-			TH_LOG("cpu%u: records %llu + dropped %llu != uprobe %llu + uretprobe %llu + sched %llu + lifecycle %llu",
+			TH_LOG("cpu%u: records %llu + dropped %llu != uprobe %llu + uretprobe %llu + sched %llu + lifecycle %llu + stacks %llu",
 			       cpu, (unsigned long long)c->records,
 			       (unsigned long long)c->dropped,
 			       (unsigned long long)c->uprobe_hits,
 			       (unsigned long long)c->uretprobe_hits,
 			       (unsigned long long)c->sched_switch,
-			       (unsigned long long)c->lifecycle);
+			       (unsigned long long)c->lifecycle,
+			       (unsigned long long)c->stacks);
 		/* after "stop" every record is in a committed subbuffer */
 		EXPECT_EQ(c->records, s->tr.per_cpu_records[cpu])
 			TH_LOG("cpu%u: stats say %llu records, buffers held %llu",

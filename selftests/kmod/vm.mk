@@ -4,7 +4,7 @@
 # zz_rmmod_test unloads the module, so its name sorts it last.
 
 KMOD_OUT := $(OUT)/kmod
-KMOD_TESTS := control_test control_fuzz_test trace_test buffer_test lifecycle_test zz_rmmod_test
+KMOD_TESTS := control_test control_fuzz_test trace_test buffer_test lifecycle_test stack_test zz_rmmod_test
 
 VM_TESTDIRS += $(KMOD_OUT)/tests
 VM_FILES += $(KMOD_OUT)/bin

@@ -89,7 +89,8 @@ bool cat_module_loaded(void)
 bool cat_counters_balanced(const struct cat_counters *c)
 {
 	return c->records + c->dropped ==
-	       c->uprobe_hits + c->uretprobe_hits + c->sched_switch + c->lifecycle;
+	       c->uprobe_hits + c->uretprobe_hits + c->sched_switch + c->lifecycle +
+	       c->stacks;
 }
 
 int cat_wait_state(const char *state, int timeout_ms)
@@ -253,18 +254,37 @@ long cat_trace_collect(struct cat_drain *d, struct cat_trace *t,
 	return ret;
 }
 
+struct rec_at {
+	struct cat_rec_header *h;
+	size_t i;		/* collection order */
+};
+
 static int cmp_time(const void *a, const void *b)
 {
-	const struct cat_rec_header *x = *(const struct cat_rec_header *const *)a;
-	const struct cat_rec_header *y = *(const struct cat_rec_header *const *)b;
+	const struct rec_at *x = a, *y = b;
 
-	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
+	if (x->h->time_ns != y->h->time_ns)
+		return x->h->time_ns < y->h->time_ns ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/*
+ * Time order, stable: records of one time keep their collection order
+ * (per CPU the buffer order), so a stack record stays right after the
+ * entry record it belongs to, which has the same time.
+ */
 void cat_trace_sort(struct cat_trace *t)
 {
-	/* Stable enough: per CPU the buffer order is already time order. */
-	qsort(t->rec, t->n, sizeof(*t->rec), cmp_time);
+	struct rec_at *v = malloc((t->n ? t->n : 1) * sizeof(*v));
+
+	if (!v)
+		return;		/* left in collection order */
+	for (size_t i = 0; i < t->n; i++)
+		v[i] = (struct rec_at){ t->rec[i], i };
+	qsort(v, t->n, sizeof(*v), cmp_time);
+	for (size_t i = 0; i < t->n; i++)
+		t->rec[i] = v[i].h;
+	free(v);
 }
 
 void cat_trace_free(struct cat_trace *t)

@@ -37,7 +37,7 @@ int cat_module_unload(void);
 /* Whether the module's debugfs files are there. */
 bool cat_module_loaded(void);
 
-/* records + dropped == uprobe_hits + uretprobe_hits + sched_switch + lifecycle */
+/* records + dropped == uprobe_hits + uretprobe_hits + sched_switch + lifecycle + stacks */
 bool cat_counters_balanced(const struct cat_counters *c);
 /* Poll the stats until state equals @state or @timeout_ms passes; 0 or -ETIMEDOUT. */
 int cat_wait_state(const char *state, int timeout_ms);

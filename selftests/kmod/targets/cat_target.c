@@ -24,6 +24,18 @@
  *   block        one call cat_block(21): inside it, print "wait" and block
  *                until a byte arrives on stdin; returns 42
  *   addr         print "cat_add <address>" (its run-time address)
+ *   stack KIND N FILE
+ *                one call of cat_stack_target() on a stack of our own
+ *                (see stack_run()), with rbx rbp r12-r15 set to
+ *                CAT_STACK_MAGIC + 1..6; the function copies the N bytes
+ *                above its entry sp (fewer when the stack ends first) and
+ *                FILE gets struct stack_seen followed by them (with a
+ *                uretprobe on it, the first word it sees is the kernel's
+ *                trampoline: stack_seen.ret is the real return address).
+ *                KIND: "full"
+ *                (64 KiB of stack above sp), "end" (1000 bytes above sp,
+ *                then an unmapped page), "guard" (1000 bytes, then a
+ *                PROT_NONE page)
  *   exit CODE    exit now with CODE
  *
  * Exits 0 when every call returned what it should (so a probe that breaks
@@ -33,10 +45,13 @@
  * contain an empty asm so the compiler can neither inline, clone, nor
  * fold the calls: the symbol in the ELF file is the code that runs.
  */
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,6 +98,139 @@ PROBED long cat_block(long x)
 	if (read(0, &c, 1) != 1)
 		return -1;
 	return 2 * x;
+}
+
+/*
+ * stack: cat_stack_call(sp, regs) switches to stack @sp, loads rbx, rbp,
+ * r12..r15 from regs[0..5] and calls cat_stack_target(), whose first
+ * instruction is what a test probes. cat_stack_target copies
+ * cat_stack_len bytes from its entry sp to cat_stack_out with rep movsb
+ * (no call, nothing written above sp), so the copy is exactly the stack
+ * the probe saw. Entry sp = @sp - 24 (two pushes and the return address).
+ */
+#define CAT_STACK_MAGIC 0x5ca7000000000000ul
+
+struct stack_seen {
+	uint64_t ip, sp;		/* cat_stack_target, its entry sp */
+	uint64_t regs[6];		/* rbx rbp r12 r13 r14 r15 */
+	uint64_t len;			/* bytes that follow */
+	uint64_t ret;			/* cat_stack_target's return address */
+};
+
+unsigned char *cat_stack_out;
+unsigned long cat_stack_len;
+void cat_stack_target(void);
+void cat_stack_call(void *sp, const unsigned long *regs);
+extern const char cat_stack_ret[];
+
+asm(".text\n"
+    ".globl cat_stack_target\n"
+    ".type cat_stack_target, @function\n"
+    "cat_stack_target:\n"
+    "	mov %rsp, %rsi\n"
+    "	mov cat_stack_out(%rip), %rdi\n"
+    "	mov cat_stack_len(%rip), %rcx\n"
+    "	cld\n"
+    "	rep movsb\n"
+    "	ret\n"
+    ".size cat_stack_target, .-cat_stack_target\n"
+    ".globl cat_stack_call\n"
+    ".type cat_stack_call, @function\n"
+    "cat_stack_call:\n"
+    "	push %rbp\n"
+    "	push %rbx\n"
+    "	push %r12\n"
+    "	push %r13\n"
+    "	push %r14\n"
+    "	push %r15\n"
+    "	mov %rsp, %rax\n"
+    "	mov %rdi, %rsp\n"
+    "	push %rax\n"
+    "	push %rax\n"
+    "	mov 0(%rsi), %rbx\n"
+    "	mov 8(%rsi), %rbp\n"
+    "	mov 16(%rsi), %r12\n"
+    "	mov 24(%rsi), %r13\n"
+    "	mov 32(%rsi), %r14\n"
+    "	mov 40(%rsi), %r15\n"
+    "	call cat_stack_target\n"
+    "cat_stack_ret:\n"
+    "	pop %rax\n"
+    "	pop %rsp\n"
+    "	pop %r15\n"
+    "	pop %r14\n"
+    "	pop %r13\n"
+    "	pop %r12\n"
+    "	pop %rbx\n"
+    "	pop %rbp\n"
+    "	ret\n"
+    ".size cat_stack_call, .-cat_stack_call\n");
+
+/*
+ * A stack mapping of 17 pages: 16 of stack, then one page that is
+ * unmapped ("end"), PROT_NONE ("guard") or more stack ("full", where sp
+ * sits 64 KiB below the end instead). The bytes above sp are a pattern
+ * (byte i of the mapping is i * 7 + 3), except the 24 the call pushes.
+ */
+static int stack_run(const char *kind, long n, const char *file)
+{
+	size_t pg = sysconf(_SC_PAGESIZE), len = 17 * pg;
+	unsigned long regs[6];
+	struct stack_seen seen;
+	unsigned char *m, *top;
+	size_t above;
+	int fd, ok;
+
+	m = mmap(NULL, len + 16 * pg, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		m[i] = (unsigned char)(i * 7 + 3);
+	/* nothing mapped after the 17 pages, whatever comes next */
+	munmap(m + len, 16 * pg);
+	if (!strcmp(kind, "full")) {
+		top = m + len;
+		above = 64 * 1024;
+	} else if (!strcmp(kind, "end")) {
+		munmap(m + 16 * pg, pg);
+		top = m + 16 * pg;
+		above = 1000;
+	} else if (!strcmp(kind, "guard")) {
+		mprotect(m + 16 * pg, pg, PROT_NONE);
+		top = m + 16 * pg;
+		above = 1000;
+	} else {
+		return -1;
+	}
+	/* entry sp = call sp - 24, 16-byte aligned call sp */
+	unsigned char *call_sp = (unsigned char *)((uintptr_t)(top - above + 24) & ~15ul);
+
+	cat_stack_len = top - (call_sp - 24);
+	if ((long)cat_stack_len > n)
+		cat_stack_len = n;
+	cat_stack_out = malloc(cat_stack_len + 1);
+	if (!cat_stack_out)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		regs[i] = CAT_STACK_MAGIC + i + 1;
+	cat_stack_call(call_sp, regs);
+	seen.ip = (uintptr_t)cat_stack_target;
+	seen.sp = (uintptr_t)(call_sp - 24);
+	memcpy(seen.regs, regs, sizeof(regs));
+	seen.len = cat_stack_len;
+	seen.ret = (uintptr_t)cat_stack_ret;
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, &seen, sizeof(seen)) == sizeof(seen) &&
+	     write(fd, cat_stack_out, seen.len) == (ssize_t)seen.len;
+	close(fd);
+	free(cat_stack_out);
+	munmap(m, 16 * pg);
+	if (strcmp(kind, "end"))
+		munmap(m + 16 * pg, pg);
+	return ok ? 0 : -1;
 }
 
 static long next_a;
@@ -231,6 +379,12 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "block")) {
 			if (cat_block(21) != 42)
 				bad = 1;
+		} else if (!strcmp(a, "stack")) {
+			if (!argv[i + 1] || !argv[i + 2] || !argv[i + 3])
+				return 2;
+			if (stack_run(argv[i + 1], num(argv[i + 2]), argv[i + 3]))
+				bad = 1;
+			i += 3;
 		} else if (!strcmp(a, "addr")) {
 			printf("cat_add %p\n", (void *)cat_add);
 		} else if (!strcmp(a, "exit")) {

@@ -3,14 +3,30 @@
 # the VM with the real catctl. The guest gets /cat/app/catctl and
 # /cat/app/{debug,release}/<program>; the tests link the client's library.
 
+#
+# catctl_shapes_test traces the newer spawn shapes (LocalSet, JoinSet,
+# block_in_place, smol executors) built by Debian 12's toolchain;
+# catctl_current_test traces every program built by the current test
+# bed's toolchain (rustc 1.97, v0 names, tokio 1.53, smol 2, async-std
+# 1.13, hyper 1; selftests/current), copied to /cat/current with the C
+# runtime it links. CATCTL_CURRENT=no leaves the current toolchain out
+# (no chroot build, no catctl_current_test).
+
 CATCTL_OUT := $(OUT)/catctl
 CATCTL_APP := $(CATCTL_OUT)/app
-RUST_PROGS := tokio_multi tokio_bench asyncstd_demo
-CATCTL_TESTS := catctl_test
+RUST_PROGS := tokio_multi tokio_bench asyncstd_demo tokio_local tokio_shapes smol_executors
+CATCTL_TESTS := catctl_test catctl_shapes_test
+CATCTL_CURRENT ?= yes
 
 VM_TESTDIRS += $(CATCTL_OUT)/tests
 VM_FILES += $(CATCTL_APP)
 VM_DEPS += $(addprefix $(CATCTL_OUT)/tests/,$(CATCTL_TESTS)) catctl-app
+
+ifeq ($(CATCTL_CURRENT),yes)
+CATCTL_TESTS += catctl_current_test
+VM_FILES += $(BUILD)/current/guest/current
+VM_DEPS += catctl-current
+endif
 
 $(TOP)/client/libcatctl.a $(TOP)/client/catctl: FORCE
 	$(MAKE) -C $(TOP)/client catctl libcatctl.a
@@ -19,6 +35,19 @@ $(CATCTL_OUT)/tests/%: catctl/%.c $(TOP)/client/libcatctl.a $(KSFT)/kselftest_ha
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -I$(TOP)/client -o $@ $< $(TOP)/client/libcatctl.a \
 		-ldw -lelf -lyajl -liberty -lz
+
+# One source, one binary per toolchain's program set.
+$(CATCTL_OUT)/tests/catctl_shapes_test $(CATCTL_OUT)/tests/catctl_current_test: \
+		catctl/catctl_matrix_test.c catctl/expect.h \
+		$(TOP)/client/libcatctl.a $(KSFT)/kselftest_harness.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(TOP)/client \
+		-DCATCTL_SET_$(if $(filter %current_test,$@),CURRENT,DEBIAN12) \
+		-o $@ $< $(TOP)/client/libcatctl.a -ldw -lelf -lyajl -liberty -lz
+
+# The current toolchain's programs (built in the chroot).
+catctl-current:
+	$(MAKE) -C current
 
 catctl-app: $(TOP)/client/catctl
 	$(MAKE) -C rust
@@ -29,4 +58,4 @@ catctl-app: $(TOP)/client/catctl
 		cp $(BUILD)/rust/release/$$p $(CATCTL_APP)/release/ || exit 1; \
 	done
 
-.PHONY: catctl-app FORCE
+.PHONY: catctl-app catctl-current FORCE

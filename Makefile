@@ -14,8 +14,10 @@
 #                      the JSON and the report in out/demo/
 #   make bench         overhead benchmarks (see Documentation/)
 #   make deps          install what a fresh Debian 12 machine lacks
+#   make deps-current  that, and the current test bed (check runs it)
 #
-# check, demo and bench run "make deps" first (a no-op when everything is
+# check, demo and bench run "make deps" first (check: "make deps-current",
+# which sets up the current test bed too; each a no-op when everything is
 # installed), then themselves in a new make (check-installed, ...), so
 # that KDIR and the kernel list below are computed after the kernel
 # headers are installed. The *-installed targets skip the install step.
@@ -37,6 +39,9 @@ all: module client
 
 deps:
 	./scripts/install-deps
+
+# check also needs the current test bed (a no-op once it is set up).
+deps-current: deps
 	./scripts/current-stack
 
 module:
@@ -58,15 +63,17 @@ modules-vm:
 			M=/src/build/kmod-$$v modules || exit 1; \
 	done
 
-current:
-	./scripts/current-stack
+current: deps-current
 	$(MAKE) -C selftests/current
 
 client:
 	$(MAKE) -C client
 
 # The README's commands: install, then re-read this Makefile.
-check demo bench: deps
+demo bench: deps
+	@$(MAKE) --no-print-directory $@-installed
+
+check: deps-current
 	@$(MAKE) --no-print-directory $@-installed
 
 # Every stage always runs, so a red host test does not hide the kernel
@@ -92,5 +99,5 @@ clean:
 	-$(MAKE) -C selftests/viewer clean
 	rm -rf $(BUILD)
 
-.PHONY: all deps module modules-vm current client check demo bench clean \
+.PHONY: all deps deps-current module modules-vm current client check demo bench clean \
 	check-installed demo-installed bench-installed

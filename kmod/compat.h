@@ -8,7 +8,10 @@
  *    plus one uprobe_unregister_sync(); the consumer's filter() lost its
  *    uprobe_filter_ctx argument.
  *  - 6.13: uprobe handlers and return handlers gain a trailing __u64 *data.
- *  - 6.17: relay's subbuf_start() callback lost its prev_padding argument.
+ *  - 6.17: relay's subbuf_start() callback lost its prev_padding argument;
+ *    the padding of the previous subbuffer is only in the per-subbuffer
+ *    buf->padding[] (7.3 has no buf->prev_padding any more), which relay
+ *    fills in before it calls subbuf_start().
  *
  * Plus two things the kernel keeps private that cat has to mirror:
  * MAX_URETPROBE_DEPTH (kernel/events/uprobes.c) and how to tell which
@@ -148,7 +151,10 @@ static inline bool cat_mm_traced(struct mm_struct *mm)
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
 #define CAT_SUBBUF_START_ARGS	struct rchan_buf *buf, void *subbuf,	\
 				void *prev_subbuf
-#define CAT_PREV_PADDING	(buf->prev_padding)
+/* the subbuffer index of @prev_subbuf, which lies in @buf */
+#define CAT_PREV_PADDING						\
+	(buf->padding[((char *)prev_subbuf - (char *)buf->start) /	\
+		      buf->chan->subbuf_size])
 #else
 #define CAT_SUBBUF_START_ARGS	struct rchan_buf *buf, void *subbuf,	\
 				void *prev_subbuf, size_t prev_padding

@@ -450,7 +450,7 @@ FIXTURE_VARIANT(trace) {
 /*
  * Two test programs from this file, each within the guest's per-program
  * time limit: catctl_test (tokio and async-std, the default) and, built
- * with -DCAT_LIB_VARIANTS, catctl_libs_test (smol and hyper).
+ * with -DCAT_LIB_VARIANTS, catctl_libs_test (smol).
  */
 #ifndef CAT_LIB_VARIANTS
 FIXTURE_VARIANT_ADD(trace, tokio_multi_release) {
@@ -493,21 +493,6 @@ FIXTURE_VARIANT_ADD(trace, smol_release) {
 
 FIXTURE_VARIANT_ADD(trace, smol_debug) {
 	.prog = "debug/smol_demo",
-};
-
-/* hyper 0.14's executor spawning from inside the library */
-FIXTURE_VARIANT_ADD(trace, hyper_release) {
-	.prog = "release/hyper_demo",
-};
-
-/*
- * Debug builds hold hyper's futures by value in deep frames: the program's
- * frame is 40-50 KiB above the spawn in the client, beyond the default
- * 16 KiB copy (the site would fall back to the return address).
- */
-FIXTURE_VARIANT_ADD(trace, hyper_debug) {
-	.prog = "debug/hyper_demo",
-	.spawn_stack = "49152",
 };
 #endif
 

@@ -3,10 +3,21 @@
 # the VM with the real catctl. The guest gets /cat/app/catctl and
 # /cat/app/{debug,release}/<program>; the tests link the client's library.
 
+#
+# catctl_shapes_test traces the newer spawn shapes (LocalSet, JoinSet,
+# block_in_place, smol executors) built by Debian 12's toolchain;
+# catctl_current_test traces every program built by the current test
+# bed's toolchain (rustc 1.97, v0 names, tokio 1.53, smol 2, async-std
+# 1.13, hyper 1; selftests/current), copied to /cat/current with the C
+# runtime it links. CATCTL_CURRENT=no leaves the current toolchain out
+# (no chroot build, no catctl_current_test).
+
 CATCTL_OUT := $(OUT)/catctl
 CATCTL_APP := $(CATCTL_OUT)/app
-RUST_PROGS := tokio_multi tokio_bench asyncstd_demo smol_demo hyper_demo
-CATCTL_TESTS := catctl_test catctl_libs_test
+RUST_PROGS := tokio_multi tokio_bench asyncstd_demo tokio_local tokio_shapes \
+	      smol_executors smol_demo
+CATCTL_TESTS := catctl_test catctl_libs_test catctl_shapes_test
+CATCTL_CURRENT ?= yes
 # Where the programs come from: another build of selftests/rust (e.g.
 # build/rust-v0, v0 symbol names, from client/tests' rust-mangling) can
 # stand in for Debian's.
@@ -14,6 +25,12 @@ CATCTL_RUST ?= $(BUILD)/rust
 # Directories the programs need in the guest as well (/cat/<basename>),
 # e.g. the current stack's build/current/guest/current for its libraries.
 CATCTL_VM_FILES ?=
+
+ifeq ($(CATCTL_CURRENT),yes)
+CATCTL_TESTS += catctl_current_test
+VM_FILES += $(BUILD)/current/guest/current
+VM_DEPS += catctl-current
+endif
 
 VM_TESTDIRS += $(CATCTL_OUT)/tests
 VM_FILES += $(CATCTL_APP) $(CATCTL_VM_FILES)
@@ -28,11 +45,25 @@ $(CATCTL_OUT)/tests/%: catctl/%.c catctl/json_args.h $(TOP)/client/libcatctl.a \
 	$(CC) $(CFLAGS) -I$(TOP)/client -o $@ $< $(TOP)/client/libcatctl.a \
 		-ldw -lelf -lyajl -liberty -lz
 
-# the same test on the smol and hyper programs (its own time limit)
-$(CATCTL_OUT)/tests/catctl_libs_test: catctl/catctl_test.c $(TOP)/client/libcatctl.a $(KSFT)/kselftest_harness.h
+# the same test on the smol programs (its own time limit)
+$(CATCTL_OUT)/tests/catctl_libs_test: catctl/catctl_test.c catctl/json_args.h \
+		$(TOP)/client/libcatctl.a $(KSFT)/kselftest_harness.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DCAT_LIB_VARIANTS -I$(TOP)/client -o $@ $< \
 		$(TOP)/client/libcatctl.a -ldw -lelf -lyajl -liberty -lz
+
+# One source, one binary per toolchain's program set.
+$(CATCTL_OUT)/tests/catctl_shapes_test $(CATCTL_OUT)/tests/catctl_current_test: \
+		catctl/catctl_matrix_test.c catctl/expect.h \
+		$(TOP)/client/libcatctl.a $(KSFT)/kselftest_harness.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(TOP)/client \
+		-DCATCTL_SET_$(if $(filter %current_test,$@),CURRENT,DEBIAN12) \
+		-o $@ $< $(TOP)/client/libcatctl.a -ldw -lelf -lyajl -liberty -lz
+
+# The current toolchain's programs (built in the chroot).
+catctl-current:
+	$(MAKE) -C current
 
 catctl-app: $(TOP)/client/catctl
 	$(MAKE) -C rust
@@ -43,4 +74,4 @@ catctl-app: $(TOP)/client/catctl
 		cp $(CATCTL_RUST)/release/$$p $(CATCTL_APP)/release/ || exit 1; \
 	done
 
-.PHONY: catctl-app FORCE
+.PHONY: catctl-app catctl-current FORCE

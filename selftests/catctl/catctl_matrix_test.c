@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * catctl_matrix_test - trace every test program of one toolchain with
+ * "catctl start", debug and release, and hold the report to what each
+ * program printed it did (its "cat-expect:" lines, see expect.h):
+ *
+ *  - catctl and the program exit 0 and no record was dropped, so catctl
+ *    recognised the program's runtime;
+ *  - at each spawn site, exactly as many task instances as the program
+ *    spawned there, each with the program's poll count (exact where the
+ *    program makes it so), a spawn_blocking task flagged as one, and a
+ *    named task (tokio::task::Builder) under its name;
+ *  - no task the program spawned is missing: the tasks found at the
+ *    program's sites add up to all it spawned, and their polls to the
+ *    exact total where the program prints one.
+ *
+ * Built twice (selftests/catctl/vm.mk), one binary per program set:
+ *   catctl_shapes_test   CATCTL_SET_DEBIAN12: the new spawn shapes built
+ *                        by Debian 12's rustc 1.63 (tokio 1.24, smol 1.3),
+ *                        in /cat/app (catctl_test covers the older ones);
+ *   catctl_current_test  CATCTL_SET_CURRENT: every program built by the
+ *                        current test bed's rustc 1.97 (v0 names, tokio
+ *                        1.53, smol 2, async-std 1.13, hyper 1), in
+ *                        /cat/current (scripts/current-stack).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+
+#include "rawfile.h"
+#include "expect.h"
+
+#define CATCTL		"/cat/app/catctl"
+#define RUN_TIMEOUT_S	300
+
+#if defined(CATCTL_SET_CURRENT)
+#define PROG_DIR	"/cat/current"
+#elif defined(CATCTL_SET_DEBIAN12)
+#define PROG_DIR	"/cat/app"
+#else
+#error "define CATCTL_SET_CURRENT or CATCTL_SET_DEBIAN12"
+#endif
+
+FIXTURE(prog) {
+	char dir[64];
+	char out[128], err[128], raw[128], json[128], rep[128], rep_err[128];
+	struct exp_program exp;
+	struct exp_report rep_data;
+};
+
+FIXTURE_VARIANT(prog) {
+	const char *prog;	/* below PROG_DIR */
+	const char *arg1, *arg2;
+};
+
+#define PROG(id, path) \
+	FIXTURE_VARIANT_ADD(prog, id) { .prog = path, }
+
+PROG(tokio_local_release, "release/tokio_local");
+PROG(tokio_local_debug, "debug/tokio_local");
+PROG(tokio_shapes_release, "release/tokio_shapes");
+PROG(tokio_shapes_debug, "debug/tokio_shapes");
+PROG(smol_executors_release, "release/smol_executors");
+PROG(smol_executors_debug, "debug/smol_executors");
+#ifdef CATCTL_SET_CURRENT
+PROG(tokio_multi_release, "release/tokio_multi");
+PROG(tokio_multi_debug, "debug/tokio_multi");
+PROG(asyncstd_release, "release/asyncstd_demo");
+PROG(asyncstd_debug, "debug/asyncstd_demo");
+PROG(hyper_loopback_release, "release/hyper_loopback");
+PROG(hyper_loopback_debug, "debug/hyper_loopback");
+PROG(tokio_named_release, "release/tokio_named");
+PROG(tokio_named_debug, "debug/tokio_named");
+FIXTURE_VARIANT_ADD(prog, tokio_bench_release) {
+	.prog = "release/tokio_bench",
+	.arg1 = "50",
+	.arg2 = "19",
+};
+#endif
+
+FIXTURE_SETUP(prog)
+{
+	snprintf(self->dir, sizeof(self->dir), "/tmp/matrix.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	snprintf(self->out, sizeof(self->out), "%s/program.out", self->dir);
+	snprintf(self->err, sizeof(self->err), "%s/catctl.err", self->dir);
+	snprintf(self->raw, sizeof(self->raw), "%s/trace.cat", self->dir);
+	snprintf(self->json, sizeof(self->json), "%s/trace.json", self->dir);
+	snprintf(self->rep, sizeof(self->rep), "%s/report.json", self->dir);
+	snprintf(self->rep_err, sizeof(self->rep_err), "%s/report.err",
+		 self->dir);
+}
+
+/* Keep a failed run's files for the host: /out travels back with TAP. */
+FIXTURE_TEARDOWN(prog)
+{
+	char cmd[256], name[64];
+	char *c;
+
+	if (!_metadata->passed && !access("/out", W_OK)) {
+		snprintf(name, sizeof(name), "%s", variant->prog);
+		for (c = name; *c; c++)
+			if (*c == '/')
+				*c = '_';
+		snprintf(cmd, sizeof(cmd), "cp -r %s /out/%s-%s", self->dir,
+#ifdef CATCTL_SET_CURRENT
+			 "current",
+#else
+			 "shapes",
+#endif
+			 name);
+		if (system(cmd))
+			fprintf(stderr, "# cannot keep %s\n", self->dir);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
+	if (system(cmd))
+		fprintf(stderr, "# cannot remove %s\n", self->dir);
+}
+
+static uint64_t dropped_records(const char *raw)
+{
+	const struct cat_trace_info *in;
+	struct cat_trace_reader *r;
+	char err[256];
+	uint64_t n = 0;
+	unsigned int i;
+
+	r = cat_trace_open(raw, err, sizeof(err));
+	if (!r)
+		return UINT64_MAX;
+	in = cat_trace_info(r);
+	for (i = 0; in->cpu_stats && i < in->ncpus; i++)
+		n += in->cpu_stats[i].dropped;
+	cat_trace_close(r);
+	return n;
+}
+
+/*
+ * After catctl failed: does the program itself run here (its loader and
+ * libraries are in the guest), and what does it say it did? Only logged,
+ * to tell a catctl failure from a broken test bed.
+ */
+static void run_untraced(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(prog) *self, const char *prog)
+{
+	char out[160], err[160];
+	char *argv[] = { (char *)prog, NULL };
+	struct exp_program e;
+	int status;
+
+	snprintf(out, sizeof(out), "%s/untraced.out", self->dir);
+	snprintf(err, sizeof(err), "%s/untraced.err", self->dir);
+	status = exp_wait(exp_start(argv, out, err, NULL), RUN_TIMEOUT_S);
+	if (status)
+		exp_dump(err);
+	exp_parse_program(out, &e);
+	TH_LOG("untraced, %s exits with status %d and prints %d spawn sites",
+	       prog, status, e.nsites);
+}
+
+/* Polls inside which the program blocks its thread on purpose. */
+static bool blocks_on_purpose(const char *name)
+{
+	return !strcmp(name, "blocking_sleep") || !strcmp(name, "cpu_loop") ||
+	       !strcmp(name, "block_in_place");
+}
+
+TEST_F_TIMEOUT(prog, agrees_with_program, 900)
+{
+	char prog[128], errbuf[512];
+	char *argv[] = { CATCTL, "start", "--binary", prog, "--raw", self->raw,
+			 "-o", self->json, "--", (char *)variant->arg1,
+			 (char *)variant->arg2, NULL };
+	char *rargv[] = { CATCTL, "report", "--format", "json", self->raw,
+			  NULL };
+	long own_tasks = 0, total_polls = 0;
+	int i, j, status;
+
+	snprintf(prog, sizeof(prog), "%s/%s", PROG_DIR, variant->prog);
+	if (!variant->arg1)
+		argv[8] = NULL;
+	status = exp_wait(exp_start(argv, self->out, self->err, NULL),
+			  RUN_TIMEOUT_S);
+	if (status != 0) {
+		exp_dump(self->err);
+		run_untraced(_metadata, self, prog);
+	}
+	ASSERT_EQ(0, status);
+	ASSERT_EQ(0, exp_parse_program(self->out, &self->exp));
+	ASSERT_LT(0, self->exp.nsites);
+	EXPECT_EQ(0, dropped_records(self->raw));
+
+	status = exp_wait(exp_start(rargv, self->rep, self->rep_err, NULL),
+			  120);
+	if (status)
+		exp_dump(self->rep_err);
+	ASSERT_EQ(0, status);
+	ASSERT_EQ(0, exp_parse_report(self->rep, &self->rep_data, errbuf,
+				      sizeof(errbuf)))
+		TH_LOG("%s: %s", self->rep, errbuf);
+
+	for (i = 0; i < self->exp.nsites; i++) {
+		const struct exp_site *s = &self->exp.sites[i];
+		long n = 0;
+
+		for (j = 0; j < self->rep_data.ntasks; j++) {
+			const struct exp_task *t = &self->rep_data.tasks[j];
+
+			if (!exp_same_site(t->spawned_at, s->where))
+				continue;
+			n++;
+			total_polls += t->polls;
+			EXPECT_TRUE(exp_polls_ok(s, t->polls))
+				TH_LOG("%s at %s (task %ld): %ld polls, expected %ld..%ld",
+				       s->name, s->where, t->id, t->polls,
+				       s->polls_min, s->polls_max);
+			EXPECT_EQ(s->blocking, t->spawn_blocking)
+				TH_LOG("%s at %s (task %ld): spawn_blocking %d",
+				       s->name, s->where, t->id,
+				       t->spawn_blocking);
+			if (blocks_on_purpose(s->name)) {
+				EXPECT_LE(1, t->blocking_polls)
+					TH_LOG("%s (task %ld) not flagged blocking",
+					       s->name, t->id);
+			}
+			if (s->task_name[0]) {
+				EXPECT_STREQ(s->task_name, t->name)
+					TH_LOG("%s at %s (task %ld): %s",
+					       s->name, s->where, t->id,
+					       t->has_name ? "wrong name" :
+					       "the report gives no task name");
+			}
+		}
+		EXPECT_EQ(s->tasks, n)
+			TH_LOG("spawn site %s (%s): %ld task instances, the program spawned %ld",
+			       s->where, s->name, n, s->tasks);
+		own_tasks += n;
+	}
+	if (self->exp.tasks_spawned >= 0)
+		EXPECT_EQ(self->exp.tasks_spawned +
+			  (self->exp.blocking_tasks > 0 ?
+			   self->exp.blocking_tasks : 0), own_tasks)
+			TH_LOG("%ld of the program's tasks found at its spawn sites (%ld task instances in all)",
+			       own_tasks, self->rep_data.task_instances);
+	if (self->exp.polls >= 0)
+		EXPECT_EQ(self->exp.polls, total_polls);
+}
+
+TEST_HARNESS_MAIN

@@ -18,6 +18,7 @@
  * affect and the rest goes on.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -110,7 +110,14 @@ static bool find_cu(struct cat_dwarf *d, uint64_t vaddr, Dwarf_Die *cudie)
 
 struct cat_dwarf *cat_dwarf_open(const char *path, char *err, size_t errlen)
 {
+	return cat_dwarf_open_split(path, path, err, errlen);
+}
+
+struct cat_dwarf *cat_dwarf_open_split(const char *exe, const char *debug,
+				       char *err, size_t errlen)
+{
 	struct cat_dwarf *d = calloc(1, sizeof(*d));
+	const char *path = debug ? debug : exe;
 
 	if (!d) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -132,7 +139,7 @@ struct cat_dwarf *cat_dwarf_open(const char *path, char *err, size_t errlen)
 	d->dw = dwarf_begin_elf(d->elf, DWARF_C_READ, NULL);	/* may be NULL */
 	if (d->dw)
 		load_cu_ranges(d);
-	if (cat_symtab_load(path, &d->syms, NULL, 0))
+	if (cat_symtab_load(exe, &d->syms, NULL, 0))
 		d->syms = NULL;		/* stripped: addresses only */
 	cat_map_init(&d->cache);
 	return d;

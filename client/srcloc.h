@@ -47,6 +47,12 @@ struct cat_dwarf;
  * be read as ELF at all.
  */
 struct cat_dwarf *cat_dwarf_open(const char *path, char *err, size_t errlen);
+/*
+ * The same with the symbol table from @exe and the DWARF from @debug (a
+ * separate debug file; NULL: none, symbol names only).
+ */
+struct cat_dwarf *cat_dwarf_open_split(const char *exe, const char *debug,
+				       char *err, size_t errlen);
 bool cat_dwarf_has_debuginfo(const struct cat_dwarf *d);
 
 /* Resolve @vaddr (cached). Never NULL; @d NULL gives a bare address. */

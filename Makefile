@@ -9,6 +9,13 @@
 #                      the JSON and the report in out/demo/
 #   make bench         overhead benchmarks (see Documentation/)
 #   make deps          install what a fresh Debian 12 machine lacks
+#   make install       install catctl, its man pages and bash completion
+#                      (PREFIX, default /usr/local) and the module's
+#                      source for DKMS (/usr/src/cat-VERSION), all under
+#                      DESTDIR; then "dkms install cat/VERSION" builds it
+#   make pkg-check     build the Debian packages (dpkg-buildpackage -b),
+#                      lintian them, install them, check that DKMS built
+#                      cat.ko for every installed kernel (scripts/pkg-check)
 #
 # check, demo and bench run "make deps" first (a no-op when everything is
 # installed), then themselves in a new make (check-installed, ...), so
@@ -23,6 +30,16 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 		    $(filter %-6.1.0-%,$(DEB_KDIRS)) $(DEB_KDIRS))
 
 BUILD := $(CURDIR)/build
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+# DKMS looks only here, whatever PREFIX is
+DKMS_SRC ?= /usr/src/cat-$(VERSION)
+MAN_PAGES := $(sort $(wildcard Documentation/man/*.8))
 
 all: module client
 
@@ -65,6 +82,27 @@ demo-installed: all modules-vm
 bench-installed: all modules-vm
 	$(MAKE) -C selftests bench
 
+install: install-client install-dkms
+
+install-client: client
+	install -D -m 0755 client/catctl $(DESTDIR)$(SBINDIR)/catctl
+	install -d $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man8/
+	install -D -m 0644 completion/catctl $(DESTDIR)$(COMPLETIONDIR)/catctl
+
+# The module's sources as Kbuild builds them (Kbuild, kmod/, include/)
+# and dkms.conf with its version.
+install-dkms:
+	install -d $(DESTDIR)$(DKMS_SRC)/kmod $(DESTDIR)$(DKMS_SRC)/include
+	install -m 0644 Kbuild $(DESTDIR)$(DKMS_SRC)/
+	install -m 0644 kmod/Kbuild kmod/*.c kmod/*.h $(DESTDIR)$(DKMS_SRC)/kmod/
+	install -m 0644 include/*.h $(DESTDIR)$(DKMS_SRC)/include/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf > $(DESTDIR)$(DKMS_SRC)/dkms.conf
+	chmod 0644 $(DESTDIR)$(DKMS_SRC)/dkms.conf
+
+pkg-check:
+	./scripts/pkg-check
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C client clean
@@ -73,4 +111,5 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all deps module modules-vm client check demo bench clean \
+	install install-client install-dkms pkg-check \
 	check-installed demo-installed bench-installed

@@ -212,7 +212,7 @@ static int check_locations(struct __test_metadata *_metadata,
 
 TEST_F(di, dump_by_build_id_directory)
 {
-	char rel[300], want[600];
+	char rel[300], want[1200];
 	char *out;
 	int rc;
 
@@ -416,6 +416,78 @@ TEST_F(di, debuginfod)
 	ASSERT_LT(0, asprintf(&cmd, "kill $(cat %s/srv.pid)", self->dir));
 	system(cmd);
 	free(cmd);
+}
+
+/*
+ * The traces the catctl_test VM suite left in build/vm/results-KVER/out/
+ * (from an earlier "make check"): each converts here by build-id alone,
+ * to exactly what --binary with the host's copy of the program gives,
+ * with the program's own source lines.
+ */
+TEST(vm_traces_by_build_id)
+{
+	char *list, *save = NULL, *trace;
+	int done = 0;
+
+	list = sh("ls %s/build/vm/results-*/out/catctl-release_*/trace.cat 2>/dev/null",
+		  CAT_TOP);
+	for (trace = strtok_r(list, "\n", &save); trace;
+	     trace = strtok_r(NULL, "\n", &save)) {
+		char err[600], hex[129] = "", *prog = NULL, *cmd, *a, *b, dir[64];
+		struct cat_trace_reader *r = cat_trace_open(trace, err, sizeof(err));
+		const struct cat_trace_info *in;
+		char name[256];
+		int rc;
+
+		ASSERT_NE(NULL, r) TH_LOG("%s", err);
+		in = cat_trace_info(r);
+		snprintf(name, sizeof(name), "%s", strrchr(in->binary, '/') ?
+			 strrchr(in->binary, '/') + 1 : in->binary);
+		prog = rust_bin("release", name);
+		for (unsigned int i = 0; i < in->build_id_len; i++)
+			sprintf(hex + 2 * i, "%02x", in->build_id[i]);
+		/* only traces of the programs built here now */
+		if (!prog || cat_build_id(prog, err, sizeof(err)) <= 0 ||
+		    strcmp(err, hex) || !access(in->binary, F_OK)) {
+			cat_trace_close(r);
+			free(prog);
+			continue;
+		}
+		cat_trace_close(r);
+		snprintf(dir, sizeof(dir), "/tmp/cat-div.%d", getpid());
+		ASSERT_LT(0, asprintf(&cmd,
+			"set -e; rm -rf %1$s; mkdir -p %1$s/c/.build-id/%2$.2s; cp %3$s %1$s/c/.build-id/%2$.2s/%4$s; "
+			"%5$s convert --build-id-dir %1$s/c %6$s -o %1$s/a.json 2>%1$s/a.err; "
+			"%5$s convert --binary %3$s %6$s -o %1$s/b.json 2>%1$s/b.err; "
+			"! grep warning %1$s/a.err",
+			dir, hex, prog, hex + 2, CAT_CATCTL, trace));
+		rc = system(cmd);
+		free(cmd);
+		EXPECT_EQ(0, rc) TH_LOG("%s", trace);
+		ASSERT_LT(0, asprintf(&cmd, "%s/a.json", dir));
+		a = slurp(cmd, NULL);
+		free(cmd);
+		ASSERT_LT(0, asprintf(&cmd, "%s/b.json", dir));
+		b = slurp(cmd, NULL);
+		free(cmd);
+		ASSERT_NE(NULL, a);
+		ASSERT_NE(NULL, b);
+		EXPECT_STREQ(a, b);
+		ASSERT_LT(0, asprintf(&cmd, "\"location\":\"%s/src/main.rs:",
+				      name));
+		EXPECT_NE(NULL, strstr(a, cmd)) TH_LOG("%s: no %s", trace, cmd);
+		free(cmd);
+		free(a);
+		free(b);
+		free(prog);
+		ASSERT_LT(0, asprintf(&cmd, "rm -rf %s", dir));
+		system(cmd);
+		free(cmd);
+		done++;
+	}
+	free(list);
+	if (!done)
+		SKIP(return, "no VM trace of the programs built now (make -C selftests check TESTS=catctl_test)");
 }
 
 TEST_HARNESS_MAIN

@@ -429,7 +429,7 @@ TEST(vm_traces_by_build_id)
 	char *list, *save = NULL, *trace;
 	int done = 0;
 
-	list = sh("ls %s/build/vm/results-*/out/catctl-release_*/trace.cat 2>/dev/null",
+	list = sh("ls %s/build/vm/results-*/out/catctl-*/trace.cat 2>/dev/null",
 		  CAT_TOP);
 	for (trace = strtok_r(list, "\n", &save); trace;
 	     trace = strtok_r(NULL, "\n", &save)) {

@@ -214,12 +214,14 @@ static char *from_debuginfod(const uint8_t *bid, size_t bidlen, bool debug)
 	find_fn *find;
 	debuginfod_client *c;
 	char *path = NULL;
-	void *lib;
+	static void *lib;
 	int fd;
 
 	if (!urls || !*urls || !bidlen)
 		return NULL;
-	lib = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL);
+	/* opened once and never closed: libcurl's global state lives in it */
+	if (!lib)
+		lib = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL);
 	if (!lib)
 		return NULL;
 	begin = (debuginfod_client *(*)(void))dlsym(lib, "debuginfod_begin");
@@ -227,13 +229,10 @@ static char *from_debuginfod(const uint8_t *bid, size_t bidlen, bool debug)
 	find = (find_fn *)dlsym(lib, debug ? "debuginfod_find_debuginfo" :
 				"debuginfod_find_executable");
 	c = begin && end && find ? begin() : NULL;
-	if (!c) {
-		dlclose(lib);
+	if (!c)
 		return NULL;
-	}
 	fd = find(c, bid, bidlen, &path);
 	end(c);
-	dlclose(lib);
 	if (fd < 0) {
 		free(path);
 		return NULL;

@@ -15,6 +15,13 @@
 #   make bench         overhead benchmarks (see Documentation/)
 #   make deps          install what a fresh Debian 12 machine lacks
 #   make deps-current  that, and the current test bed (check runs it)
+#   make install       install catctl, its man pages and bash completion
+#                      (PREFIX, default /usr/local) and the module's
+#                      source for DKMS (/usr/src/cat-VERSION), all under
+#                      DESTDIR; then "dkms install cat/VERSION" builds it
+#   make pkg-check     build the Debian packages (dpkg-buildpackage -b),
+#                      lintian them, install them, check that DKMS built
+#                      cat.ko for every installed kernel (scripts/pkg-check)
 #
 # check, demo and bench run "make deps" first (check: "make deps-current",
 # which sets up the current test bed too; each a no-op when everything is
@@ -34,6 +41,16 @@ BUILD := $(CURDIR)/build
 # and today's crates (scripts/current-stack). Its kernels are built in it.
 CURRENT_STACK := $(BUILD)/current-stack
 CURRENT_KVERS := $(notdir $(wildcard $(CURRENT_STACK)/opt/kernels/*-amd64))
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+# DKMS looks only here, whatever PREFIX is
+DKMS_SRC ?= /usr/src/cat-$(VERSION)
+MAN_PAGES := $(sort $(wildcard Documentation/man/*.8))
 
 all: module client
 
@@ -92,6 +109,27 @@ demo-installed: all modules-vm
 bench-installed: all modules-vm
 	$(MAKE) -C selftests bench
 
+install: install-client install-dkms
+
+install-client: client
+	install -D -m 0755 client/catctl $(DESTDIR)$(SBINDIR)/catctl
+	install -d $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man8/
+	install -D -m 0644 completion/catctl $(DESTDIR)$(COMPLETIONDIR)/catctl
+
+# The module's sources as Kbuild builds them (Kbuild, kmod/, include/)
+# and dkms.conf with its version.
+install-dkms:
+	install -d $(DESTDIR)$(DKMS_SRC)/kmod $(DESTDIR)$(DKMS_SRC)/include
+	install -m 0644 Kbuild $(DESTDIR)$(DKMS_SRC)/
+	install -m 0644 kmod/Kbuild kmod/*.c kmod/*.h $(DESTDIR)$(DKMS_SRC)/kmod/
+	install -m 0644 include/*.h $(DESTDIR)$(DKMS_SRC)/include/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf > $(DESTDIR)$(DKMS_SRC)/dkms.conf
+	chmod 0644 $(DESTDIR)$(DKMS_SRC)/dkms.conf
+
+pkg-check:
+	./scripts/pkg-check
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C client clean
@@ -100,4 +138,5 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all deps deps-current module modules-vm current client check demo bench clean \
+	install install-client install-dkms pkg-check \
 	check-installed demo-installed bench-installed

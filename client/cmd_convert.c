@@ -20,24 +20,13 @@
 #include "catctl.h"
 #include "convert.h"
 #include "spawnsite.h"
+#include "debuginfo.h"
 #include "srcloc.h"
 #include "json.h"
 #include "losses.h"
 #include "rawfile.h"
 #include "rebuild.h"
 #include "symbols.h"
-
-/* Locations from another build of the program would all be wrong: say so. */
-static void check_build_id(const char *binary, const char *want)
-{
-	char have[2 * CAT_TRACE_BUILD_ID_MAX + 1] = "";
-
-	if (!*want || cat_build_id(binary, have, sizeof(have)) <= 0)
-		return;
-	if (strcmp(have, want))
-		fprintf(stderr, "catctl: warning: %s has build-id %s, the trace was taken with %s: source locations will be wrong\n",
-			binary, have, want);
-}
 
 int cat_detail_parse(const char *s)
 {
@@ -109,7 +98,6 @@ int cat_convert_file(const char *raw, const char *json,
 	const struct cat_rec_header *h;
 	char build_id[2 * CAT_TRACE_BUILD_ID_MAX + 1] = "";
 	char *tmp = NULL;
-	const char *binary;
 	enum cat_detail detail = opts ? opts->detail : CAT_DETAIL_AUTO;
 	FILE *out = NULL;
 	bool to_stdout = !strcmp(json, "-");
@@ -137,22 +125,26 @@ int cat_convert_file(const char *raw, const char *json,
 					 CAT_DETAIL_AUTO_MAX_POLLS) ?
 			 CAT_DETAIL_COMPACT : CAT_DETAIL_FULL;
 
-	binary = opts && opts->binary ? opts->binary : in->binary;
-	if (binary && *binary) {
-		char derr[600];
+	{
+		struct cat_debuginfo_opts so = { 0 };
+		int refused;
 
-		dw = cat_dwarf_open(binary, derr, sizeof(derr));
-		if (!dw)
-			fprintf(stderr, "catctl: warning: no source locations: %s\n",
-				derr);
-		else if (!cat_dwarf_has_debuginfo(dw))
-			fprintf(stderr, "catctl: warning: %s has no DWARF: locations are symbol names\n",
-				binary);
-		if (dw)
-			check_build_id(binary, build_id);
+		if (opts && opts->sym)
+			so = *opts->sym;
+		if (opts && opts->binary)
+			so.binary = opts->binary;
+		if (!so.trace)
+			so.trace = raw;
+		dw = cat_debuginfo_open("catctl", in->binary, in->build_id,
+					in->build_id_len, &so, &refused);
+		if (refused) {
+			ret = -EPERM;
+			snprintf(err, errlen, "not converted: the binary is another build");
+			goto out;
+		}
 		/* spawn backtraces from the stack copies of spawn probes */
 		if (dw && cat_dwarf_has_debuginfo(dw))
-			ss = cat_spawnsites_open(binary, dw);
+			ss = cat_spawnsites_open(cat_dwarf_exe(dw), dw);
 		ro.spawn_stack = ss ? cat_spawnsites_hook : NULL;
 		ro.spawn_stack_ctx = ss;
 	}
@@ -281,6 +273,7 @@ static void usage(FILE *f)
 		"  -o, --output FILE           the JSON file (default: TRACE.json)\n"
 		"  -b, --binary PATH           read DWARF from PATH instead of the\n"
 		"                              binary named in the trace\n"
+		CAT_DEBUGINFO_USAGE
 		"      --block-threshold-us N  a poll that is off-CPU voluntarily\n"
 		"                              longer than N us is blocking (1000)\n"
 		"      --long-poll-us N        a poll longer than N us is blocking\n"
@@ -314,15 +307,22 @@ static int run(int argc, char **argv)
 		{ "long-poll-us", required_argument, NULL, 'L' },
 		{ "detail", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
+		CAT_DEBUGINFO_LONGOPTS,
 		{}
 	};
-	struct cat_convert_opts co = { 0 };
+	struct cat_debuginfo_opts so = { 0 };
+	struct cat_convert_opts co = { .sym = &so };
 	struct cat_convert_summary sum = { 0 };
 	const char *output = NULL;
 	char *defout = NULL, err[700];
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "o:b:h", opts, NULL)) != -1) {
+		ret = cat_debuginfo_getopt(&so, c, optarg);
+		if (ret < 0)
+			return CATCTL_EXIT_USAGE;
+		if (ret)
+			continue;
 		switch (c) {
 		case 'o':
 			output = optarg;

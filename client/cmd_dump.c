@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "catctl.h"
+#include "debuginfo.h"
 #include "rawfile.h"
 #include "rebuild.h"
 
@@ -217,21 +218,74 @@ static void print_record(struct cat_trace_reader *r, struct cat_map *threads,
 	putchar('\n');
 }
 
+/*
+ * --locations: where the binary was found (by build-id, debuginfo.h) and
+ * each probe's source location, innermost frame, as addr2line prints it.
+ */
+static int print_locations(const char *trace, const struct cat_trace_info *in,
+			   struct cat_debuginfo_opts *so)
+{
+	struct cat_debuginfo di;
+	struct cat_dwarf *dw;
+	char err[1500];
+	int r;
+
+	if (!so->trace)
+		so->trace = trace;
+	r = cat_debuginfo_find(in->binary, in->build_id, in->build_id_len, so,
+			       &di, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "catctl dump: %s\n", err);
+		return -1;
+	}
+	printf("# symbols: %s (%s), dwarf: %s\n", di.exe, di.how ? di.how : "",
+	       di.debug ? di.debug : "(none)");
+	dw = cat_dwarf_open_split(di.exe, di.debug, err, sizeof(err));
+	cat_debuginfo_free(&di);
+	if (!dw) {
+		fprintf(stderr, "catctl dump: %s\n", err);
+		return -1;
+	}
+	for (size_t i = 0; i < in->probes.n; i++) {
+		const struct cat_probe *p = &in->probes.probes[i];
+		const struct cat_src_loc *l = cat_dwarf_lookup(dw, p->vaddr);
+
+		if (l->nframes)
+			printf("#  loc %4u %s:%u %s\n", p->id, l->frames[0].file,
+			       l->frames[0].line, l->frames[0].function);
+		else
+			printf("#  loc %4u %s\n", p->id, l->where);
+	}
+	cat_dwarf_close(dw);
+	return 0;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: catctl dump [--no-records] TRACE.cat\n"
+		"Usage: catctl dump [--no-records] [--locations] TRACE.cat\n"
 		"Print the header, probe table, every record (merged in time\n"
-		"order; times in seconds from the start) and the trailer.\n");
+		"order; times in seconds from the start) and the trailer.\n"
+		"\n"
+		"  -n, --no-records            header, probes and trailer only\n"
+		"  -l, --locations             find the binary by build-id and\n"
+		"                              print each probe's source location\n"
+		"  -b, --binary PATH           the binary (its build-id must match)\n"
+		CAT_DEBUGINFO_USAGE);
 }
 
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "no-records", no_argument, NULL, 'n' },
+		{ "locations", no_argument, NULL, 'l' },
+		{ "binary", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
+		CAT_DEBUGINFO_LONGOPTS,
 		{}
 	};
+	struct cat_debuginfo_opts so = { 0 };
+	bool locations = false;
 	struct cat_trace_reader *r;
 	const struct cat_rec_header *h;
 	struct cat_map threads;
@@ -239,10 +293,24 @@ static int run(int argc, char **argv)
 	bool records = true;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "nlb:h", opts, NULL)) != -1) {
+		ret = cat_debuginfo_getopt(&so, c, optarg);
+		if (ret < 0)
+			return CATCTL_EXIT_USAGE;
+		if (ret) {
+			locations = true;
+			continue;
+		}
 		switch (c) {
 		case 'n':
 			records = false;
+			break;
+		case 'l':
+			locations = true;
+			break;
+		case 'b':
+			so.binary = optarg;
+			locations = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -263,6 +331,12 @@ static int run(int argc, char **argv)
 	}
 	cat_map_init(&threads);
 	print_header(cat_trace_info(r));
+	if (locations &&
+	    print_locations(argv[optind], cat_trace_info(r), &so)) {
+		cat_map_free(&threads, free);
+		cat_trace_close(r);
+		return CATCTL_EXIT_FAILURE;
+	}
 	while (records && (ret = cat_trace_next(r, &h)) > 0)
 		print_record(r, &threads, h, cat_trace_info(r)->start_ns);
 	if (!records)

@@ -21,6 +21,7 @@
 
 #include "catctl.h"
 #include "spawnsite.h"
+#include "debuginfo.h"
 #include "srcloc.h"
 #include "json.h"
 #include "losses.h"
@@ -428,6 +429,7 @@ static void usage(FILE *f)
 		"  -b, --binary PATH           read DWARF from PATH\n"
 		"      --backtrace             each task's spawn backtrace (when\n"
 		"                              its spawn probe copied the stack)\n"
+		CAT_DEBUGINFO_USAGE
 		"      --block-threshold-us N  off-CPU limit inside a poll (1000)\n"
 		"      --long-poll-us N        poll duration limit (10000)\n");
 }
@@ -442,8 +444,10 @@ static int run(int argc, char **argv)
 		{ "long-poll-us", required_argument, NULL, 'L' },
 		{ "backtrace", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
+		CAT_DEBUGINFO_LONGOPTS,
 		{}
 	};
+	struct cat_debuginfo_opts so = { 0 };
 	struct cat_rebuild_opts ro = {
 		.block_offcpu_ns = CAT_DEFAULT_BLOCK_OFFCPU_NS,
 		.long_poll_ns = CAT_DEFAULT_LONG_POLL_NS,
@@ -462,6 +466,11 @@ static int run(int argc, char **argv)
 	char *end;
 
 	while ((c = getopt_long(argc, argv, "f:n:b:h", opts, NULL)) != -1) {
+		n = cat_debuginfo_getopt(&so, c, optarg);
+		if (n < 0)
+			return CATCTL_EXIT_USAGE;
+		if (n)
+			continue;
 		switch (c) {
 		case 'f':
 			if (!strcmp(optarg, "json")) {
@@ -517,18 +526,18 @@ static int run(int argc, char **argv)
 	for (unsigned int i = 0; i < cat_trace_nwarnings(r); i++)
 		fprintf(stderr, "catctl report: warning: %s\n",
 			cat_trace_warning(r, i));
-	if (!binary)
-		binary = in->binary;
-	if (binary && *binary) {
-		rep.dw = cat_dwarf_open(binary, err, sizeof(err));
-		if (!rep.dw)
-			fprintf(stderr, "catctl report: warning: no source locations: %s\n",
-				err);
-		if (rep.dw && cat_dwarf_has_debuginfo(rep.dw))
-			rep.ss = cat_spawnsites_open(binary, rep.dw);
-		ro.spawn_stack = rep.ss ? cat_spawnsites_hook : NULL;
-		ro.spawn_stack_ctx = rep.ss;
+	so.binary = binary;
+	so.trace = argv[optind];
+	rep.dw = cat_debuginfo_open("catctl report", in->binary, in->build_id,
+				    in->build_id_len, &so, &n);
+	if (n) {
+		cat_trace_close(r);
+		return CATCTL_EXIT_FAILURE;
 	}
+	if (rep.dw && cat_dwarf_has_debuginfo(rep.dw))
+		rep.ss = cat_spawnsites_open(cat_dwarf_exe(rep.dw), rep.dw);
+	ro.spawn_stack = rep.ss ? cat_spawnsites_hook : NULL;
+	ro.spawn_stack_ctx = rep.ss;
 	rep.t0 = in->start_ns;
 	rep.worst = calloc(rep.top, sizeof(*rep.worst));
 	if (cat_losses_init(&rep.losses, in)) {

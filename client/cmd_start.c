@@ -25,6 +25,7 @@
 
 #include "catctl.h"
 #include "convert.h"
+#include "debuginfo.h"
 #include "drain.h"
 #include "profiles.h"
 #include "rawfile.h"
@@ -52,6 +53,7 @@ struct start_opts {
 	bool follow;
 	bool count_only;
 	bool quiet;
+	bool archive;
 	enum cat_detail detail;
 	size_t subbuf_size;
 	size_t n_subbufs;
@@ -89,6 +91,9 @@ static void usage(FILE *out)
 "  -o, --output FILE        Trace-viewer JSON (default: trace.json;\n"
 "                           '-o none' writes no JSON)\n"
 "      --raw FILE           raw trace file (default: trace.cat)\n"
+"      --archive            copy the binary (symbols, DWARF) next to the\n"
+"                           raw trace, in .build-id/xx/yyyy, so the trace\n"
+"                           converts on another machine\n"
 "      --detail LEVEL       JSON detail: full, compact or auto (default:\n"
 "                           full up to %d polls; see 'catctl convert -h')\n"
 "  -f, --follow-children    also trace processes the program forks\n"
@@ -126,6 +131,7 @@ static int parse_opts(int argc, char **argv, struct start_opts *o)
 		{ "no-spawn-stack",	no_argument,	   NULL, 'N' },
 		{ "detail",		required_argument, NULL, 'D' },
 		{ "quiet",		no_argument,	   NULL, 'q' },
+		{ "archive",		no_argument,	   NULL, 'A' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ }
 	};
@@ -224,6 +230,9 @@ static int parse_opts(int argc, char **argv, struct start_opts *o)
 			o->detail = d;
 			break;
 		}
+		case 'A':
+			o->archive = true;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -741,6 +750,9 @@ static int run(int argc, char **argv)
 		fprintf(stderr, "catctl start: writing %s: %s; what was written before stays readable\n",
 			o.raw, strerror(-code));
 	}
+	if (!code && o.archive &&
+	    cat_debuginfo_archive(path, o.raw, errbuf, sizeof(errbuf)))
+		fprintf(stderr, "catctl start: warning: --archive: %s\n", errbuf);
 	if (!code && o.json && !o.count_only) {
 		struct cat_convert_opts co = { .detail = o.detail };
 

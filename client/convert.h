@@ -30,8 +30,11 @@ enum cat_detail {
 int cat_detail_parse(const char *s);
 const char *cat_detail_name(enum cat_detail d);
 
+struct cat_debuginfo_opts;
+
 struct cat_convert_opts {
 	const char *binary;		/* DWARF source; NULL: the trace's own */
+	const struct cat_debuginfo_opts *sym;	/* where else to look, or NULL */
 	enum cat_detail detail;		/* 0: auto */
 	uint64_t auto_max_polls;	/* 0: CAT_DETAIL_AUTO_MAX_POLLS */
 	uint64_t block_threshold_us;	/* 0: default */

@@ -37,6 +37,7 @@ struct cu_range {
 };
 
 struct cat_dwarf {
+	char *exe;			/* the binary (its symbols, its CFI) */
 	int fd;
 	Elf *elf;
 	Dwarf *dw;
@@ -110,16 +111,25 @@ static bool find_cu(struct cat_dwarf *d, uint64_t vaddr, Dwarf_Die *cudie)
 
 struct cat_dwarf *cat_dwarf_open(const char *path, char *err, size_t errlen)
 {
+	return cat_dwarf_open_split(path, path, err, errlen);
+}
+
+struct cat_dwarf *cat_dwarf_open_split(const char *exe, const char *debug,
+				       char *err, size_t errlen)
+{
 	struct cat_dwarf *d = calloc(1, sizeof(*d));
+	const char *path = debug ? debug : exe;
 
 	if (!d) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
 	elf_version(EV_CURRENT);
+	d->exe = strdup(exe);
 	d->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (d->fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(d->exe);
 		free(d);
 		return NULL;
 	}
@@ -132,10 +142,15 @@ struct cat_dwarf *cat_dwarf_open(const char *path, char *err, size_t errlen)
 	d->dw = dwarf_begin_elf(d->elf, DWARF_C_READ, NULL);	/* may be NULL */
 	if (d->dw)
 		load_cu_ranges(d);
-	if (cat_symtab_load(path, &d->syms, NULL, 0))
+	if (cat_symtab_load(exe, &d->syms, NULL, 0))
 		d->syms = NULL;		/* stripped: addresses only */
 	cat_map_init(&d->cache);
 	return d;
+}
+
+const char *cat_dwarf_exe(const struct cat_dwarf *d)
+{
+	return d ? d->exe : NULL;
 }
 
 bool cat_dwarf_has_debuginfo(const struct cat_dwarf *d)
@@ -465,6 +480,7 @@ void cat_dwarf_close(struct cat_dwarf *d)
 		elf_end(d->elf);
 	if (d->syms)
 		cat_symtab_free(d->syms);
+	free(d->exe);
 	if (d->fd >= 0)
 		close(d->fd);
 	free(d);

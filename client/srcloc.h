@@ -47,7 +47,15 @@ struct cat_dwarf;
  * be read as ELF at all.
  */
 struct cat_dwarf *cat_dwarf_open(const char *path, char *err, size_t errlen);
+/*
+ * The same with the symbol table from @exe and the DWARF from @debug (a
+ * separate debug file; NULL: none, symbol names only).
+ */
+struct cat_dwarf *cat_dwarf_open_split(const char *exe, const char *debug,
+				       char *err, size_t errlen);
 bool cat_dwarf_has_debuginfo(const struct cat_dwarf *d);
+/* The binary it was opened for (@exe of cat_dwarf_open_split). */
+const char *cat_dwarf_exe(const struct cat_dwarf *d);
 
 /* Resolve @vaddr (cached). Never NULL; @d NULL gives a bare address. */
 const struct cat_src_loc *cat_dwarf_lookup(struct cat_dwarf *d, uint64_t vaddr);

@@ -161,12 +161,25 @@ static inline void tb_poll(struct tb *b, unsigned int c, uint64_t t,
  * Write @b to a new file named after @tag; @counters: write the trailer
  * with b->st (else with none). Returns the path (malloc()ed) or NULL.
  */
+static inline char *tb_write_as(struct tb *b, const char *tag, bool counters,
+				uint64_t end, const char *binary,
+				const uint8_t *bid, size_t bidlen);
+
 static inline char *tb_write(struct tb *b, const char *tag, bool counters,
 			     uint64_t end)
 {
+	return tb_write_as(b, tag, counters, end, "/nonexistent/app", NULL, 0);
+}
+
+/* The same, for a trace of @binary with build-id @bid (@bidlen bytes). */
+static inline char *tb_write_as(struct tb *b, const char *tag, bool counters,
+				uint64_t end, const char *binary,
+				const uint8_t *bid, size_t bidlen)
+{
 	struct cat_trace_meta m = {
-		.binary = "/nonexistent/app", .ncpus = TB_CPUS,
+		.binary = binary, .ncpus = TB_CPUS,
 		.tgid = TB_TGID, .start_ns = TB_T0,
+		.build_id = bid, .build_id_len = bidlen,
 	};
 	struct cat_trace_writer *w;
 	char *path;

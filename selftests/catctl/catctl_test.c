@@ -774,4 +774,66 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 	}
 }
 
+/*
+ * "catctl start --archive" (issue 13.4): the binary lands next to the
+ * trace in the build-id layout, byte for byte, and once the traced
+ * binary is gone, "catctl dump --locations" and "catctl report" find it
+ * there by the trace's build-id. The trace (not the binary) is kept in
+ * /out/catctl-archive/ for the host test that converts VM traces by
+ * build-id alone (client/tests/test_debuginfo.c).
+ */
+TEST_F_TIMEOUT(trace, archive, 300)
+{
+	char prog[128], hex[129], path[300], cmd[900];
+	char *argv[] = { CATCTL, "start", "--archive", "--binary", prog,
+			 "--raw", self->raw, "-o", "none", "--quiet", NULL };
+	struct cat_trace_reader *r;
+	int status;
+
+	if (variant->attach || strcmp(variant->prog, "release/tokio_multi"))
+		SKIP(return, "one program is enough");
+	/* a copy that can be removed after the run */
+	snprintf(prog, sizeof(prog), "%s/bin/tokio_multi", self->dir);
+	snprintf(cmd, sizeof(cmd), "mkdir %s/bin && cp %s/%s %s", self->dir,
+		 APP_DIR, variant->prog, prog);
+	ASSERT_EQ(0, system(cmd));
+	status = wait_timeout(start_cmd(argv, self->out, self->err, -1, NULL),
+			      RUN_TIMEOUT_S);
+	if (status)
+		dump_file(self->err);
+	ASSERT_EQ(0, status);
+	r = cat_trace_open(self->raw, cmd, sizeof(cmd));
+	ASSERT_NE(NULL, r) TH_LOG("%s", cmd);
+	ASSERT_EQ(20, cat_trace_info(r)->build_id_len);
+	for (int i = 0; i < 20; i++)
+		sprintf(hex + 2 * i, "%02x", cat_trace_info(r)->build_id[i]);
+	cat_trace_close(r);
+	snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s", self->dir, hex,
+		 hex + 2);
+	snprintf(cmd, sizeof(cmd), "cmp %s %s", prog, path);
+	EXPECT_EQ(0, system(cmd)) TH_LOG("%s is not a copy of %s", path, prog);
+	ASSERT_EQ(0, unlink(prog));
+	snprintf(cmd, sizeof(cmd),
+		 "%1$s dump -n --locations %2$s > %3$s/dump.out 2>&1 && "
+		 "grep -qx '# symbols: %4$s (build-id directory %3$s), dwarf: %4$s' %3$s/dump.out && "
+		 "grep -q '^#  loc .*/src/main.rs:[1-9]' %3$s/dump.out && "
+		 "%1$s report %2$s > %3$s/report.txt 2>&1 && ! grep -q warning %3$s/report.txt",
+		 CATCTL, self->raw, self->dir, path);
+	EXPECT_EQ(0, system(cmd)) TH_LOG("%s", cmd);
+	if (!_metadata->passed) {
+		dump_file(self->err);
+		snprintf(cmd, sizeof(cmd), "%s/dump.out", self->dir);
+		dump_file(cmd);
+	}
+	/* a failed run's directory travels back: not with the binary */
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/.build-id", self->dir);
+	EXPECT_EQ(0, system(cmd));
+	if (!access("/out", W_OK)) {
+		snprintf(cmd, sizeof(cmd),
+			 "mkdir -p /out/catctl-archive && cp %s /out/catctl-archive/",
+			 self->raw);
+		EXPECT_EQ(0, system(cmd));
+	}
+}
+
 TEST_HARNESS_MAIN

@@ -447,7 +447,12 @@ static const char *task_site(struct cat_json *j, const struct cat_rb_task *t,
 	if (jt && jt->site)
 		return jt->site;
 	cat_task_site(j->o.dwarf, t, buf, len);
-	if (jt)
+	/*
+	 * Not cached while unknown: an async-task task can be polled before
+	 * the spawn call that made it returns, and its later polls and its
+	 * lane get the site once that return is seen.
+	 */
+	if (jt && strcmp(buf, "?"))
 		jt->site = strdup(buf);
 	return buf;
 }

@@ -11,8 +11,10 @@
  *    (N = the report's count), once each, numbered in start order, and
  *    the task lane has the same N slices at the same times (its twins);
  *  - each slice's name is "task <args.task>", args.spawned_at is the
- *    task's spawn site, args.thread is the name its thread lane carries,
- *    args.result is Pending or Ready and only the last poll may be Ready,
+ *    task's spawn site (or "?" before its spawn call returned),
+ *    args.thread ends in the tid of its thread lane, args.result is
+ *    Pending or Ready ("unknown" only on a cut poll) and only the last
+ *    poll may be Ready,
  *    args.blocking agrees with blocking_reason and the report's count of
  *    blocking polls, 0 <= args.off_cpu_us <= dur, args.location is a
  *    source line ("file:line") or "?";
@@ -185,8 +187,13 @@ static void ja_check_slice(struct ja_ctx *c, yajl_val e,
 	if (!ja_num(e, "ts", NULL, &p->ts) || !ja_num(e, "dur", NULL, &p->dur) ||
 	    p->dur < 0)
 		ja_fail(c, "task %ld poll %ld: no ts/dur", t->id, p->seq);
+	/*
+	 * "?" is allowed: an async-task task can be polled before the spawn
+	 * call that made it returns (the timeline is written as it goes);
+	 * its task lane, named at its end, must have the site.
+	 */
 	s = ja_str(e, "args", "spawned_at");
-	if (!s || strcmp(s, t->spawned_at))
+	if (!s || (strcmp(s, t->spawned_at) && strcmp(s, "?")))
 		ja_fail(c, "task %ld poll %ld: spawned_at '%s', the report says '%s'",
 			t->id, p->seq, s ? s : "(none)", t->spawned_at);
 	thread = ja_str(e, "args", "thread");
@@ -194,13 +201,24 @@ static void ja_check_slice(struct ja_ctx *c, yajl_val e,
 		ja_fail(c, "task %ld poll %ld: no thread", t->id, p->seq);
 	} else if (!task_lane && ja_num(e, "pid", NULL, &pid) &&
 		   ja_num(e, "tid", NULL, &tid)) {
+		/*
+		 * The same thread: a thread's comm is known from its records,
+		 * so a poll before the first sched_switch after a rename
+		 * (pthread_setname_np) has the older one; the lane has the
+		 * last. The tid after the name must be the lane's.
+		 */
+		const char *ts = strrchr(thread, ' ');
+
 		lane = ja_lane_name(c, (long long)pid, (long long)tid);
-		if (!lane || strcmp(lane, thread))
+		if (!lane || !ts || !strrchr(lane, ' ') ||
+		    strcmp(ts, strrchr(lane, ' ')))
 			ja_fail(c, "task %ld poll %ld: thread '%s' on the lane named '%s'",
 				t->id, p->seq, thread, lane ? lane : "(none)");
 	}
+	/* "unknown" only for a poll cut by the trace's start or end */
 	s = ja_str(e, "args", "result");
-	if (!s || (strcmp(s, "Pending") && strcmp(s, "Ready")))
+	if (!s || (strcmp(s, "Pending") && strcmp(s, "Ready") &&
+		   (strcmp(s, "unknown") || !ja_str(e, "args", "end"))))
 		ja_fail(c, "task %ld poll %ld: result '%s'", t->id, p->seq,
 			s ? s : "(none)");
 	p->ready = s && !strcmp(s, "Ready");

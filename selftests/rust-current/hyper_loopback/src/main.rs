@@ -56,12 +56,13 @@ async fn serve(listener: TcpListener, conns: u32) -> (u32, &'static str) {
     let mut site = "";
     for _ in 0..conns {
         let (stream, _) = listener.accept().await.expect("accept");
-        tasks.push(tokio::spawn(async move {
+        let conn = async move {
             http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service_fn(handle))
                 .await
                 .is_ok() as u32
-        })); site = site!();
+        };
+        tasks.push(tokio::spawn(conn)); site = site!();
     }
     let mut ok = 0;
     for t in tasks {

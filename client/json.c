@@ -448,11 +448,12 @@ static const char *task_site(struct cat_json *j, const struct cat_rb_task *t,
 		return jt->site;
 	cat_task_site(j->o.dwarf, t, buf, len);
 	/*
-	 * Not cached while unknown: an async-task task can be polled before
-	 * the spawn call that made it returns, and its later polls and its
-	 * lane get the site once that return is seen.
+	 * Not cached before the spawn is seen: an async-task task can be
+	 * polled before the spawn call that made it returns (until then the
+	 * site is a guess), and its later polls and its lane get the site
+	 * once that return is seen.
 	 */
-	if (jt && strcmp(buf, "?"))
+	if (jt && t->spawn_ns)
 		jt->site = strdup(buf);
 	return buf;
 }

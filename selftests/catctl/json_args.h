@@ -11,7 +11,7 @@
  *    (N = the report's count), once each, numbered in start order, and
  *    the task lane has the same N slices at the same times (its twins);
  *  - each slice's name is "task <args.task>", args.spawned_at is the
- *    task's spawn site (or "?" before its spawn call returned),
+ *    task's spawn site (before its spawn call returned: a guess),
  *    args.thread ends in the tid of its thread lane, args.result is
  *    Pending or Ready ("unknown" only on a cut poll) and only the last
  *    poll may be Ready,
@@ -188,12 +188,13 @@ static void ja_check_slice(struct ja_ctx *c, yajl_val e,
 	    p->dur < 0)
 		ja_fail(c, "task %ld poll %ld: no ts/dur", t->id, p->seq);
 	/*
-	 * "?" is allowed: an async-task task can be polled before the spawn
-	 * call that made it returns (the timeline is written as it goes);
-	 * its task lane, named at its end, must have the site.
+	 * Another location (or "?") is allowed: an async-task task can be
+	 * polled before the spawn call that made it returns, and the
+	 * timeline is written as it goes; its task lane, named at its end,
+	 * must have the report's site.
 	 */
 	s = ja_str(e, "args", "spawned_at");
-	if (!s || (strcmp(s, t->spawned_at) && strcmp(s, "?")))
+	if (!s || (strcmp(s, t->spawned_at) && !ja_is_location(s)))
 		ja_fail(c, "task %ld poll %ld: spawned_at '%s', the report says '%s'",
 			t->id, p->seq, s ? s : "(none)", t->spawned_at);
 	thread = ja_str(e, "args", "thread");

@@ -84,7 +84,7 @@ static void usage(FILE *out)
 "  -b, --binary PATH        the program to run (or, with --pid, the binary\n"
 "                           to probe; default /proc/PID/exe)\n"
 "  -p, --pid PID            attach to a running process\n"
-"  -r, --runtime NAME       tokio, async-std or auto (default: auto)\n"
+"  -r, --runtime NAME       tokio, async-std, smol or auto (default: auto)\n"
 "  -P, --probe PATTERN      also probe functions whose demangled name\n"
 "                           matches (glob if it has * ? [, else substring);\n"
 "                           repeatable\n"

@@ -171,13 +171,13 @@ TEST(completion_commands_options_runtimes)
 
 	/* --runtime: the values catctl accepts, for start and symbols */
 	got = complete("catctl start --runtime \"\"");
-	EXPECT_STREQ("async-std auto tokio ", got);
+	EXPECT_STREQ("async-std auto smol tokio ", got);
 	free(got);
 	got = complete("catctl start -r a");
 	EXPECT_STREQ("async-std auto ", got);
 	free(got);
 	got = complete("catctl symbols --runtime \"\"");
-	EXPECT_STREQ("async-std auto tokio ", got);
+	EXPECT_STREQ("async-std auto smol tokio ", got);
 	{
 		char *save2 = NULL, *rt;
 

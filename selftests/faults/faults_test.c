@@ -484,19 +484,28 @@ static void check_complete(struct __test_metadata *_metadata,
 TEST_F_TIMEOUT(faults, second_start_is_busy, 300)
 {
 	/*
-	 * The first must outlast the second's start, symbol scan included
-	 * (vtables from DWARF: about a second); under multi-threaded TCG
-	 * 500 x 199 polls were seen to end first.
+	 * The first session's program waits on stdin (CAT_WAIT_STDIN) until
+	 * the second start has been refused, so the first cannot end
+	 * before it, however slow the machine: a fixed amount of work was
+	 * seen to end first under multi-threaded TCG.
 	 */
 	char *a[] = { CATCTL, "start", "--binary", TOKIO_BENCH, "--raw",
-		      self->raw, "-o", "none", "--", "1000", "399", NULL };
+		      self->raw, "-o", "none", "--", "500", "199", NULL };
 	char *b[] = { CATCTL, "start", "--binary", TOKIO_BENCH, "--raw",
 		      self->raw2, "-o", "none", "--", "5", "3", NULL };
 	pid_t first;
-	int code;
+	int code, in[2];
 
-	first = self->pids[0] = f_spawn(a, self->out, self->err, -1);
-	ASSERT_TRUE(f_wait_running(60000, 10)) f_show(self->err);
+	ASSERT_EQ(0, pipe2(in, O_CLOEXEC));
+	setenv("CAT_WAIT_STDIN", "1", 1);
+	first = self->pids[0] = f_spawn(a, self->out, self->err, in[0]);
+	unsetenv("CAT_WAIT_STDIN");
+	close(in[0]);
+	/* armed, and the program is waiting: no probe has fired yet */
+	ASSERT_TRUE(f_wait_running(60000, 0)) f_show(self->err);
+	for (int i = 0; i < 3000 && !f_has(self->out, "cat-ready: pid="); i++)
+		usleep(20000);
+	ASSERT_TRUE(f_has(self->out, "cat-ready: pid=")) f_show(self->err);
 
 	code = f_run(b, self->out2, self->err2, 60000);
 	/* the premise: the first session was still running meanwhile */
@@ -510,6 +519,9 @@ TEST_F_TIMEOUT(faults, second_start_is_busy, 300)
 	/* it did not run its program */
 	EXPECT_FALSE(f_has(self->out2, "cat-expect"));
 
+	/* now the first program does its work */
+	EXPECT_EQ(1, write(in[1], "\n", 1));
+	close(in[1]);
 	code = f_code(f_wait(first, 240000));
 	self->pids[0] = 0;
 	if (code)

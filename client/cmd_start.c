@@ -162,7 +162,7 @@ static int parse_opts(int argc, char **argv, struct start_opts *o)
 			break;
 		case 'r':
 			if (cat_runtime_parse(optarg, &o->runtime)) {
-				fprintf(stderr, "catctl start: unknown runtime '%s' (tokio, async-std, auto)\n",
+				fprintf(stderr, "catctl start: unknown runtime '%s' (tokio, async-std, smol, auto)\n",
 					optarg);
 				return -1;
 			}

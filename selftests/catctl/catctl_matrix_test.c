@@ -33,7 +33,7 @@
 #include "expect.h"
 
 #define CATCTL		"/cat/app/catctl"
-#define RUN_TIMEOUT_S	300
+#define RUN_TIMEOUT_MS	(300 * 1000)
 
 #if defined(CATCTL_SET_CURRENT)
 #define PROG_DIR	"/cat/current"
@@ -152,9 +152,10 @@ static void run_untraced(struct __test_metadata *_metadata,
 
 	snprintf(out, sizeof(out), "%s/untraced.out", self->dir);
 	snprintf(err, sizeof(err), "%s/untraced.err", self->dir);
-	status = exp_wait(exp_start(argv, out, err, NULL), RUN_TIMEOUT_S);
+	status = cat_spawn_wait(cat_spawn(argv, out, err, CAT_SPAWN_STDIN_KEEP,
+					  NULL), RUN_TIMEOUT_MS);
 	if (status)
-		exp_dump(err);
+		cat_file_show(err);
 	exp_parse_program(out, &e);
 	TH_LOG("untraced, %s exits with status %d and prints %d spawn sites",
 	       prog, status, e.nsites);
@@ -197,10 +198,11 @@ TEST_F_TIMEOUT(prog, agrees_with_program, 900)
 	snprintf(prog, sizeof(prog), "%s/%s", PROG_DIR, variant->prog);
 	if (!variant->arg1)
 		argv[10] = NULL;
-	status = exp_wait(exp_start(argv, self->out, self->err, NULL),
-			  RUN_TIMEOUT_S);
+	status = cat_spawn_wait(cat_spawn(argv, self->out, self->err,
+					  CAT_SPAWN_STDIN_KEEP, NULL),
+				RUN_TIMEOUT_MS);
 	if (status != 0) {
-		exp_dump(self->err);
+		cat_file_show(self->err);
 		run_untraced(_metadata, self, prog);
 	}
 	ASSERT_EQ(0, status);
@@ -208,10 +210,10 @@ TEST_F_TIMEOUT(prog, agrees_with_program, 900)
 	ASSERT_LT(0, self->exp.nsites);
 	EXPECT_EQ(0, dropped_records(self->raw));
 
-	status = exp_wait(exp_start(rargv, self->rep, self->rep_err, NULL),
-			  120);
+	status = cat_spawn_wait(cat_spawn(rargv, self->rep, self->rep_err,
+					  CAT_SPAWN_STDIN_KEEP, NULL), 120 * 1000);
 	if (status)
-		exp_dump(self->rep_err);
+		cat_file_show(self->rep_err);
 	ASSERT_EQ(0, status);
 	ASSERT_EQ(0, exp_parse_report(self->rep, &self->rep_data, errbuf,
 				      sizeof(errbuf)))

@@ -31,6 +31,7 @@
 
 #include "kselftest_harness.h"
 #include "json_args.h"
+#include "spawn.h"
 
 #include "rawfile.h"
 #include "session.h"
@@ -39,7 +40,7 @@
 #define CATCTL		APP_DIR "/catctl"
 #define MAX_SITES	32
 #define MAX_TASKS	256
-#define RUN_TIMEOUT_S	300
+#define RUN_TIMEOUT_MS	(300 * 1000)
 
 /* One "cat-expect: spawn_line=..." line. */
 struct site {
@@ -69,24 +70,6 @@ struct report {
 	long task_instances;
 	long tgid;
 };
-
-static char *slurp(const char *path, size_t *len)
-{
-	struct stat sb;
-	char *buf;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return NULL;
-	if (fstat(fileno(f), &sb) || !(buf = malloc(sb.st_size + 1))) {
-		fclose(f);
-		return NULL;
-	}
-	*len = fread(buf, 1, sb.st_size, f);
-	buf[*len] = '\0';
-	fclose(f);
-	return buf;
-}
 
 static long kv_long(const char *line, const char *key)
 {
@@ -168,7 +151,7 @@ static int parse_report(const char *path, struct report *r, char *err,
 	static const char *sf_path[] = { "spawn_site_frame", NULL };
 	yajl_val root, tasks, v;
 	size_t len, i;
-	char *text = slurp(path, &len);
+	char *text = cat_slurp(path, &len);
 
 	memset(r, 0, sizeof(*r));
 	if (!text) {
@@ -205,64 +188,6 @@ static int parse_report(const char *path, struct report *r, char *err,
 	}
 	yajl_tree_free(root);
 	return 0;
-}
-
-/* Run argv with stdout/stderr to files; returns the wait status. */
-static pid_t start_cmd(char *const argv[], const char *out, const char *errf,
-		       int in_fd, const char *env)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (o < 0 || e < 0)
-			_exit(126);
-		dup2(o, 1);
-		dup2(e, 2);
-		if (in_fd >= 0)
-			dup2(in_fd, 0);
-		if (env)
-			putenv((char *)env);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-static int wait_timeout(pid_t pid, int seconds)
-{
-	int status, i;
-
-	for (i = 0; i < seconds * 10; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return status;
-		usleep(100000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
-static bool file_has(const char *path, const char *what)
-{
-	size_t len;
-	char *text = slurp(path, &len);
-	bool found = text && strstr(text, what);
-
-	free(text);
-	return found;
-}
-
-static void dump_file(const char *path)
-{
-	size_t len;
-	char *text = slurp(path, &len);
-
-	if (text)
-		fprintf(stderr, "# --- %s ---\n%s\n", path, text);
-	free(text);
 }
 
 /*
@@ -553,10 +478,11 @@ static void run_launched(struct __test_metadata *_metadata,
 		argv[n++] = (char *)variant->arg2;
 	}
 	argv[n] = NULL;
-	status = wait_timeout(start_cmd(argv, self->out, self->err, -1, NULL),
-			      RUN_TIMEOUT_S);
+	status = cat_spawn_wait(cat_spawn(argv, self->out, self->err,
+					  CAT_SPAWN_STDIN_KEEP, NULL),
+				RUN_TIMEOUT_MS);
 	if (status != 0)
-		dump_file(self->err);
+		cat_file_show(self->err);
 	ASSERT_EQ(0, status);
 }
 
@@ -577,17 +503,18 @@ static void run_attached(struct __test_metadata *_metadata,
 	bool running = false;
 
 	ASSERT_EQ(0, pipe(in));
-	program = start_cmd(pargv, self->out, self->prog_err, in[0],
+	program = cat_spawn(pargv, self->out, self->prog_err, in[0],
 			    "CAT_WAIT_STDIN=1");
 	close(in[0]);
 	snprintf(ready, sizeof(ready), "cat-ready: pid=%d", program);
-	for (i = 0; i < 600 && !file_has(self->out, ready); i++)
+	for (i = 0; i < 600 && !cat_file_has(self->out, ready); i++)
 		usleep(50000);
-	ASSERT_TRUE(file_has(self->out, ready));
+	ASSERT_TRUE(cat_file_has(self->out, ready));
 
 	snprintf(pidbuf, sizeof(pidbuf), "%d", program);
 	snprintf(out_catctl, sizeof(out_catctl), "%s/catctl.out", self->dir);
-	catctl = start_cmd(cargv, out_catctl, self->err, -1, NULL);
+	catctl = cat_spawn(cargv, out_catctl, self->err, CAT_SPAWN_STDIN_KEEP,
+			   NULL);
 	for (i = 0; i < 1200 && !running; i++) {
 		if (!cat_stats_read(&st)) {
 			running = !strcmp(st.state, "running") &&
@@ -598,16 +525,16 @@ static void run_attached(struct __test_metadata *_metadata,
 			usleep(50000);
 	}
 	if (!running)
-		dump_file(self->err);
+		cat_file_show(self->err);
 	ASSERT_TRUE(running);
 
 	ASSERT_EQ(1, write(in[1], "\n", 1));
 	close(in[1]);
-	status = wait_timeout(program, RUN_TIMEOUT_S);
+	status = cat_spawn_wait(program, RUN_TIMEOUT_MS);
 	EXPECT_EQ(0, status);
-	status = wait_timeout(catctl, 60);
+	status = cat_spawn_wait(catctl, 60 * 1000);
 	if (status != 0)
-		dump_file(self->err);
+		cat_file_show(self->err);
 	ASSERT_EQ(0, status);
 }
 
@@ -643,7 +570,7 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 	EXPECT_LT(0, self->entries);
 
 	/* the timeline JSON parses */
-	json = slurp(self->json, &len);
+	json = cat_slurp(self->json, &len);
 	ASSERT_NE(NULL, json);
 	root = yajl_tree_parse(json, errbuf, sizeof(errbuf));
 	free(json);
@@ -653,10 +580,10 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 	timeline = root;
 
 	/* one task instance per spawned task, at its spawn line */
-	status = wait_timeout(start_cmd(rargv, self->rep, self->rep_err, -1,
-					NULL), 120);
+	status = cat_spawn_wait(cat_spawn(rargv, self->rep, self->rep_err,
+					  CAT_SPAWN_STDIN_KEEP, NULL), 120 * 1000);
 	if (status)
-		dump_file(self->rep_err);
+		cat_file_show(self->rep_err);
 	ASSERT_EQ(0, status);
 	ASSERT_EQ(0, parse_report(self->rep, &self->rep_data, errbuf,
 				  sizeof(errbuf)));
@@ -750,12 +677,13 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 
 		snprintf(cjson, sizeof(cjson), "%s/compact.json", self->dir);
 		snprintf(cerr, sizeof(cerr), "%s/compact.err", self->dir);
-		status = wait_timeout(start_cmd(cargv, "/dev/null", cerr, -1,
-						NULL), 120);
+		status = cat_spawn_wait(cat_spawn(cargv, "/dev/null", cerr,
+						  CAT_SPAWN_STDIN_KEEP, NULL),
+					120 * 1000);
 		if (status)
-			dump_file(cerr);
+			cat_file_show(cerr);
 		ASSERT_EQ(0, status);
-		json = slurp(cjson, &len);
+		json = cat_slurp(cjson, &len);
 		ASSERT_NE(NULL, json);
 		root = yajl_tree_parse(json, errbuf, sizeof(errbuf));
 		free(json);
@@ -797,10 +725,11 @@ TEST_F_TIMEOUT(trace, archive, 300)
 	snprintf(cmd, sizeof(cmd), "mkdir %s/bin && cp %s/%s %s", self->dir,
 		 APP_DIR, variant->prog, prog);
 	ASSERT_EQ(0, system(cmd));
-	status = wait_timeout(start_cmd(argv, self->out, self->err, -1, NULL),
-			      RUN_TIMEOUT_S);
+	status = cat_spawn_wait(cat_spawn(argv, self->out, self->err,
+					  CAT_SPAWN_STDIN_KEEP, NULL),
+				RUN_TIMEOUT_MS);
 	if (status)
-		dump_file(self->err);
+		cat_file_show(self->err);
 	ASSERT_EQ(0, status);
 	r = cat_trace_open(self->raw, cmd, sizeof(cmd));
 	ASSERT_NE(NULL, r) TH_LOG("%s", cmd);
@@ -821,9 +750,9 @@ TEST_F_TIMEOUT(trace, archive, 300)
 		 CATCTL, self->raw, self->dir, path);
 	EXPECT_EQ(0, system(cmd)) TH_LOG("%s", cmd);
 	if (!_metadata->passed) {
-		dump_file(self->err);
+		cat_file_show(self->err);
 		snprintf(cmd, sizeof(cmd), "%s/dump.out", self->dir);
-		dump_file(cmd);
+		cat_file_show(cmd);
 	}
 	/* a failed run's directory travels back: not with the binary */
 	snprintf(cmd, sizeof(cmd), "rm -rf %s/.build-id", self->dir);

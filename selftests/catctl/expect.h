@@ -8,24 +8,21 @@
  * spawned there, their polls (exact, or a range; a range without an upper
  * bound for tasks that wait on sockets) and, for named tasks, the name.
  * "catctl report --format json" gives one row per task instance. This
- * header parses both and holds the small helpers the tests share
- * (running a command with a timeout, reading a file).
+ * header parses both; running the commands and reading their files is
+ * selftests/lib/spawn.h's.
  */
 #ifndef CATCTL_EXPECT_H
 #define CATCTL_EXPECT_H
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <yajl/yajl_tree.h>
+
+#include "spawn.h"
 
 #define EXP_MAX_SITES	32
 #define EXP_MAX_TASKS	512
@@ -61,24 +58,6 @@ struct exp_report {
 	int ntasks;
 	long task_instances;
 };
-
-static inline char *exp_slurp(const char *path, size_t *len)
-{
-	struct stat sb;
-	char *buf;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return NULL;
-	if (fstat(fileno(f), &sb) || !(buf = malloc(sb.st_size + 1))) {
-		fclose(f);
-		return NULL;
-	}
-	*len = fread(buf, 1, sb.st_size, f);
-	buf[*len] = '\0';
-	fclose(f);
-	return buf;
-}
 
 /* The value of " key=" in @line (or at its start), -1 if absent. */
 static inline long exp_kv_long(const char *line, const char *key)
@@ -186,7 +165,7 @@ static inline int exp_parse_report(const char *path, struct exp_report *r,
 	static const char *bp_path[] = { "blocking_polls", NULL };
 	yajl_val root, tasks, v;
 	size_t len, i;
-	char *text = exp_slurp(path, &len);
+	char *text = cat_slurp(path, &len);
 
 	memset(r, 0, sizeof(*r));
 	if (!text) {
@@ -223,53 +202,6 @@ static inline int exp_parse_report(const char *path, struct exp_report *r,
 	}
 	yajl_tree_free(root);
 	return 0;
-}
-
-/* Run argv with stdout/stderr to files (and @env added); its pid. */
-static inline pid_t exp_start(char *const argv[], const char *out,
-			      const char *errf, const char *env)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (o < 0 || e < 0)
-			_exit(126);
-		dup2(o, 1);
-		dup2(e, 2);
-		if (env)
-			putenv((char *)env);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-/* Its wait status, or -1 after killing it at @seconds. */
-static inline int exp_wait(pid_t pid, int seconds)
-{
-	int status, i;
-
-	for (i = 0; i < seconds * 10; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return status;
-		usleep(100000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
-static inline void exp_dump(const char *path)
-{
-	size_t len;
-	char *text = exp_slurp(path, &len);
-
-	if (text)
-		fprintf(stderr, "# --- %s ---\n%s\n", path, text);
-	free(text);
 }
 
 #endif /* CATCTL_EXPECT_H */

@@ -14,22 +14,18 @@
  *  - the Trace-viewer JSON parses.
  *
  * The report ("catctl report --format json") is what a script would use,
- * so the test reads the task table from there.
+ * so the test reads the task table from there. Both the program's lines
+ * and the report are parsed by expect.h, as in catctl_matrix_test.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <yajl/yajl_tree.h>
 
 #include "kselftest_harness.h"
+#include "expect.h"
 #include "json_args.h"
 #include "spawn.h"
 
@@ -38,157 +34,7 @@
 
 #define APP_DIR		"/cat/app"
 #define CATCTL		APP_DIR "/catctl"
-#define MAX_SITES	32
-#define MAX_TASKS	256
 #define RUN_TIMEOUT_MS	(300 * 1000)
-
-/* One "cat-expect: spawn_line=..." line. */
-struct site {
-	char where[256];	/* FILE:LINE as the program printed it */
-	char name[64];		/* name=... */
-	long tasks, polls_min, polls_max;
-};
-
-struct expect {
-	struct site sites[MAX_SITES];
-	int nsites;
-	long tasks_spawned, blocking_tasks, polls;	/* -1: not printed */
-};
-
-struct task {
-	char spawned_at[256];
-	long id;
-	long polls;
-	long blocking_polls;
-	bool spawn_blocking;
-	long site_frame;	/* spawn_site_frame, -1: no backtrace site */
-};
-
-struct report {
-	struct task tasks[MAX_TASKS];
-	int ntasks;
-	long task_instances;
-	long tgid;
-};
-
-static long kv_long(const char *line, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), " %s=", key);
-	p = strstr(line, pat);
-	if (!p && !strncmp(line, pat + 1, strlen(pat + 1)))
-		p = line - 1;
-	return p ? strtol(p + strlen(pat), NULL, 10) : -1;
-}
-
-/* Parse the program's "cat-expect:" lines from its captured stdout. */
-static int parse_expect(const char *path, struct expect *e)
-{
-	char line[512], *s;
-	FILE *f = fopen(path, "r");
-
-	memset(e, 0, sizeof(*e));
-	e->tasks_spawned = e->blocking_tasks = e->polls = -1;
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "cat-expect: ", 12))
-			continue;
-		s = line + 12;
-		s[strcspn(s, "\n")] = '\0';
-		if (!strncmp(s, "spawn_line=", 11) ||
-		    !strncmp(s, "spawn_blocking_line=", 20)) {
-			struct site *st = &e->sites[e->nsites];
-
-			if (e->nsites == MAX_SITES)
-				continue;
-			sscanf(strchr(s, '=') + 1, "%255s", st->where);
-			if (strstr(s, " name="))
-				sscanf(strstr(s, " name=") + 6, "%63s", st->name);
-			st->tasks = kv_long(s, "tasks");
-			st->polls_min = kv_long(s, "polls");
-			st->polls_max = st->polls_min;
-			if (st->polls_min < 0) {
-				st->polls_min = kv_long(s, "polls_min");
-				st->polls_max = kv_long(s, "polls_max");
-			}
-			e->nsites++;
-		} else if (!strncmp(s, "tasks_spawned=", 14)) {
-			e->tasks_spawned = atol(s + 14);
-		} else if (!strncmp(s, "blocking_tasks=", 15)) {
-			e->blocking_tasks = atol(s + 15);
-		} else if (!strncmp(s, "polls=", 6)) {
-			e->polls = atol(s + 6);
-		}
-	}
-	fclose(f);
-	return 0;
-}
-
-/* Does a DWARF path:line end with the program's file!():line!()? */
-static bool same_site(const char *dwarf, const char *prog)
-{
-	size_t ld = strlen(dwarf), lp = strlen(prog);
-
-	if (ld < lp || strcmp(dwarf + ld - lp, prog))
-		return false;
-	return ld == lp || dwarf[ld - lp - 1] == '/';
-}
-
-static int parse_report(const char *path, struct report *r, char *err,
-			size_t errlen)
-{
-	static const char *tasks_path[] = { "tasks", NULL };
-	static const char *ti_path[] = { "task_instances", NULL };
-	static const char *tgid_path[] = { "tgid", NULL };
-	static const char *at_path[] = { "spawned_at", NULL };
-	static const char *polls_path[] = { "polls", NULL };
-	static const char *sb_path[] = { "spawn_blocking", NULL };
-	static const char *id_path[] = { "id", NULL };
-	static const char *bp_path[] = { "blocking_polls", NULL };
-	static const char *sf_path[] = { "spawn_site_frame", NULL };
-	yajl_val root, tasks, v;
-	size_t len, i;
-	char *text = cat_slurp(path, &len);
-
-	memset(r, 0, sizeof(*r));
-	if (!text) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	root = yajl_tree_parse(text, err, errlen);
-	free(text);
-	if (!root)
-		return -1;
-	v = yajl_tree_get(root, ti_path, yajl_t_number);
-	r->task_instances = v ? YAJL_GET_INTEGER(v) : -1;
-	v = yajl_tree_get(root, tgid_path, yajl_t_number);
-	r->tgid = v ? YAJL_GET_INTEGER(v) : -1;
-	tasks = yajl_tree_get(root, tasks_path, yajl_t_array);
-	for (i = 0; tasks && i < YAJL_GET_ARRAY(tasks)->len &&
-		    r->ntasks < MAX_TASKS; i++) {
-		yajl_val t = YAJL_GET_ARRAY(tasks)->values[i];
-		struct task *tk = &r->tasks[r->ntasks++];
-
-		v = yajl_tree_get(t, at_path, yajl_t_string);
-		snprintf(tk->spawned_at, sizeof(tk->spawned_at), "%s",
-			 v ? YAJL_GET_STRING(v) : "");
-		v = yajl_tree_get(t, polls_path, yajl_t_number);
-		tk->polls = v ? YAJL_GET_INTEGER(v) : -1;
-		v = yajl_tree_get(t, sb_path, yajl_t_any);
-		tk->spawn_blocking = v && YAJL_IS_TRUE(v);
-		v = yajl_tree_get(t, id_path, yajl_t_number);
-		tk->id = v ? YAJL_GET_INTEGER(v) : -1;
-		v = yajl_tree_get(t, bp_path, yajl_t_number);
-		tk->blocking_polls = v ? YAJL_GET_INTEGER(v) : -1;
-		v = yajl_tree_get(t, sf_path, yajl_t_number);
-		tk->site_frame = v ? YAJL_GET_INTEGER(v) : -1;
-	}
-	yajl_tree_free(root);
-	return 0;
-}
 
 /*
  * Check the raw trace: no drops, and every entry of an entry+return probe
@@ -360,8 +206,8 @@ FIXTURE(trace) {
 	char dir[64];
 	char out[128], err[128], raw[128], json[128], rep[128], rep_err[128];
 	char prog_err[128];
-	struct expect exp;
-	struct report rep_data;
+	struct exp_program exp;
+	struct exp_report rep_data;
 	uint64_t dropped, entries, cut_by_exit;
 };
 
@@ -554,7 +400,7 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 		run_attached(_metadata, self, prog);
 	else
 		run_launched(_metadata, self, variant, prog);
-	ASSERT_EQ(0, parse_expect(self->out, &self->exp));
+	ASSERT_EQ(0, exp_parse_program(self->out, &self->exp));
 	ASSERT_LT(0, self->exp.nsites);
 
 	/* the raw trace: nothing lost, every entry returned */
@@ -585,17 +431,17 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 	if (status)
 		cat_file_show(self->rep_err);
 	ASSERT_EQ(0, status);
-	ASSERT_EQ(0, parse_report(self->rep, &self->rep_data, errbuf,
-				  sizeof(errbuf)));
+	ASSERT_EQ(0, exp_parse_report(self->rep, &self->rep_data, errbuf,
+				      sizeof(errbuf)));
 
 	for (i = 0; i < self->exp.nsites; i++) {
-		const struct site *s = &self->exp.sites[i];
+		const struct exp_site *s = &self->exp.sites[i];
 		long n = 0;
 
 		for (j = 0; j < self->rep_data.ntasks; j++) {
-			const struct task *t = &self->rep_data.tasks[j];
+			const struct exp_task *t = &self->rep_data.tasks[j];
 
-			if (!same_site(t->spawned_at, s->where))
+			if (!exp_same_site(t->spawned_at, s->where))
 				continue;
 			n++;
 			total_polls += t->polls;
@@ -646,12 +492,12 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 
 	/* every arg of every poll slice says what the report says */
 	{
-		struct ja_task jt[MAX_TASKS];
+		struct ja_task jt[EXP_MAX_TASKS];
 		char jerr[2048];
 		int problems;
 
 		for (j = 0; j < self->rep_data.ntasks; j++) {
-			const struct task *t = &self->rep_data.tasks[j];
+			const struct exp_task *t = &self->rep_data.tasks[j];
 
 			jt[j] = (struct ja_task){
 				.id = t->id,
@@ -689,7 +535,7 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 		free(json);
 		ASSERT_NE(NULL, root) TH_LOG("%s: %s", cjson, errbuf);
 		for (j = 0; j < self->rep_data.ntasks; j++) {
-			const struct task *t = &self->rep_data.tasks[j];
+			const struct exp_task *t = &self->rep_data.tasks[j];
 			long nlife, life_polls;
 			long n = compact_polls(root, t->id, &nlife, &life_polls);
 

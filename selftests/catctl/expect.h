@@ -51,12 +51,14 @@ struct exp_task {
 	bool has_name;
 	long id, polls, blocking_polls;
 	bool spawn_blocking;
+	long site_frame;	/* spawn_site_frame, -1: no backtrace site */
 };
 
 struct exp_report {
 	struct exp_task tasks[EXP_MAX_TASKS];
 	int ntasks;
 	long task_instances;
+	long tgid;		/* the traced process, -1: not in the report */
 };
 
 /* The value of " key=" in @line (or at its start), -1 if absent. */
@@ -157,12 +159,14 @@ static inline int exp_parse_report(const char *path, struct exp_report *r,
 {
 	static const char *tasks_path[] = { "tasks", NULL };
 	static const char *ti_path[] = { "task_instances", NULL };
+	static const char *tgid_path[] = { "tgid", NULL };
 	static const char *at_path[] = { "spawned_at", NULL };
 	static const char *name_path[] = { "name", NULL };
 	static const char *polls_path[] = { "polls", NULL };
 	static const char *sb_path[] = { "spawn_blocking", NULL };
 	static const char *id_path[] = { "id", NULL };
 	static const char *bp_path[] = { "blocking_polls", NULL };
+	static const char *sf_path[] = { "spawn_site_frame", NULL };
 	yajl_val root, tasks, v;
 	size_t len, i;
 	char *text = cat_slurp(path, &len);
@@ -178,6 +182,8 @@ static inline int exp_parse_report(const char *path, struct exp_report *r,
 		return -1;
 	v = yajl_tree_get(root, ti_path, yajl_t_number);
 	r->task_instances = v ? YAJL_GET_INTEGER(v) : -1;
+	v = yajl_tree_get(root, tgid_path, yajl_t_number);
+	r->tgid = v ? YAJL_GET_INTEGER(v) : -1;
 	tasks = yajl_tree_get(root, tasks_path, yajl_t_array);
 	for (i = 0; tasks && i < YAJL_GET_ARRAY(tasks)->len &&
 		    r->ntasks < EXP_MAX_TASKS; i++) {
@@ -199,6 +205,8 @@ static inline int exp_parse_report(const char *path, struct exp_report *r,
 		tk->id = v ? YAJL_GET_INTEGER(v) : -1;
 		v = yajl_tree_get(t, bp_path, yajl_t_number);
 		tk->blocking_polls = v ? YAJL_GET_INTEGER(v) : -1;
+		v = yajl_tree_get(t, sf_path, yajl_t_number);
+		tk->site_frame = v ? YAJL_GET_INTEGER(v) : -1;
 	}
 	yajl_tree_free(root);
 	return 0;

@@ -41,14 +41,14 @@ $(TOP)/client/libcatctl.a $(TOP)/client/catctl: FORCE
 
 # The tests link $(LIBCAT) for selftests/lib/spawn.h (running catctl and
 # the programs with their output in files).
-$(CATCTL_OUT)/tests/%: catctl/%.c catctl/json_args.h $(LIBCAT) \
+$(CATCTL_OUT)/tests/%: catctl/%.c catctl/expect.h catctl/json_args.h $(LIBCAT) \
 		$(TOP)/client/libcatctl.a $(KSFT)/kselftest_harness.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LIBCAT_CFLAGS) -o $@ $< $(LIBCAT) $(LIBCAT_LDLIBS)
 
 # the same test on the smol programs (its own time limit)
-$(CATCTL_OUT)/tests/catctl_libs_test: catctl/catctl_test.c catctl/json_args.h \
-		$(LIBCAT) $(TOP)/client/libcatctl.a $(KSFT)/kselftest_harness.h
+$(CATCTL_OUT)/tests/catctl_libs_test: catctl/catctl_test.c catctl/expect.h \
+		catctl/json_args.h $(LIBCAT) $(TOP)/client/libcatctl.a $(KSFT)/kselftest_harness.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LIBCAT_CFLAGS) -DCAT_LIB_VARIANTS -o $@ $< \
 		$(LIBCAT) $(LIBCAT_LDLIBS)

@@ -26,6 +26,7 @@
 
 #include "kselftest_harness.h"
 #include "expect.h"
+#include "fixture.h"
 #include "json_args.h"
 #include "spawn.h"
 
@@ -203,9 +204,7 @@ static long compact_polls(yajl_val root, long task, long *nlife,
 }
 
 FIXTURE(trace) {
-	char dir[64];
-	char out[128], err[128], raw[128], json[128], rep[128], rep_err[128];
-	char prog_err[128];
+	struct cf_run run;
 	struct exp_program exp;
 	struct exp_report rep_data;
 	uint64_t dropped, entries, cut_by_exit;
@@ -269,39 +268,17 @@ FIXTURE_VARIANT_ADD(trace, smol_debug) {
 
 FIXTURE_SETUP(trace)
 {
-	snprintf(self->dir, sizeof(self->dir), "/tmp/catctl.XXXXXX");
-	ASSERT_NE(NULL, mkdtemp(self->dir));
-	snprintf(self->out, sizeof(self->out), "%s/program.out", self->dir);
-	snprintf(self->err, sizeof(self->err), "%s/catctl.err", self->dir);
-	snprintf(self->raw, sizeof(self->raw), "%s/trace.cat", self->dir);
-	snprintf(self->json, sizeof(self->json), "%s/trace.json", self->dir);
-	snprintf(self->rep, sizeof(self->rep), "%s/report.json", self->dir);
-	snprintf(self->rep_err, sizeof(self->rep_err), "%s/report.err",
-		 self->dir);
-	snprintf(self->prog_err, sizeof(self->prog_err), "%s/program.err",
-		 self->dir);
+	ASSERT_EQ(0, cf_run_init(&self->run, "catctl"));
 }
 
 /* Keep a failed run's files for the host: /out travels back with TAP. */
 FIXTURE_TEARDOWN(trace)
 {
-	char cmd[256], name[64];
-	char *c;
+	char name[64];
 
-	if (!_metadata->passed && !access("/out", W_OK)) {
-		snprintf(name, sizeof(name), "%s%s", variant->prog,
-			 variant->attach ? "_attach" : "");
-		for (c = name; *c; c++)
-			if (*c == '/')
-				*c = '_';
-		snprintf(cmd, sizeof(cmd), "cp -r %s /out/catctl-%s", self->dir,
-			 name);
-		if (system(cmd))
-			fprintf(stderr, "# cannot keep %s\n", self->dir);
-	}
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
-	if (system(cmd))
-		fprintf(stderr, "# cannot remove %s\n", self->dir);
+	snprintf(name, sizeof(name), "%s%s", variant->prog,
+		 variant->attach ? "_attach" : "");
+	cf_run_finish(&self->run, !_metadata->passed, "catctl", name);
 }
 
 /* catctl start --binary PROG -- ARGS: the program runs under catctl. */
@@ -311,7 +288,7 @@ static void run_launched(struct __test_metadata *_metadata,
 			 const char *prog)
 {
 	char *argv[16] = { CATCTL, "start", "--binary", (char *)prog,
-			   "--raw", self->raw, "-o", self->json };
+			   "--raw", self->run.raw, "-o", self->run.json };
 	int status, n = 8;
 
 	if (variant->spawn_stack) {
@@ -324,11 +301,7 @@ static void run_launched(struct __test_metadata *_metadata,
 		argv[n++] = (char *)variant->arg2;
 	}
 	argv[n] = NULL;
-	status = cat_spawn_wait(cat_spawn(argv, self->out, self->err,
-					  CAT_SPAWN_STDIN_KEEP, NULL),
-				RUN_TIMEOUT_MS);
-	if (status != 0)
-		cat_file_show(self->err);
+	status = cf_run_cmd(argv, self->run.out, self->run.err, RUN_TIMEOUT_MS);
 	ASSERT_EQ(0, status);
 }
 
@@ -341,26 +314,27 @@ static void run_attached(struct __test_metadata *_metadata,
 {
 	char pidbuf[16], ready[160], out_catctl[160];
 	char *pargv[] = { (char *)prog, NULL };
-	char *cargv[] = { CATCTL, "start", "--pid", pidbuf, "--raw", self->raw,
-			  "-o", self->json, NULL };
+	char *cargv[] = { CATCTL, "start", "--pid", pidbuf,
+			  "--raw", self->run.raw, "-o", self->run.json, NULL };
 	pid_t program, catctl;
 	struct cat_stats st;
 	int in[2], i, status;
 	bool running = false;
 
 	ASSERT_EQ(0, pipe(in));
-	program = cat_spawn(pargv, self->out, self->prog_err, in[0],
+	program = cat_spawn(pargv, self->run.out, self->run.prog_err, in[0],
 			    "CAT_WAIT_STDIN=1");
 	close(in[0]);
 	snprintf(ready, sizeof(ready), "cat-ready: pid=%d", program);
-	for (i = 0; i < 600 && !cat_file_has(self->out, ready); i++)
+	for (i = 0; i < 600 && !cat_file_has(self->run.out, ready); i++)
 		usleep(50000);
-	ASSERT_TRUE(cat_file_has(self->out, ready));
+	ASSERT_TRUE(cat_file_has(self->run.out, ready));
 
 	snprintf(pidbuf, sizeof(pidbuf), "%d", program);
-	snprintf(out_catctl, sizeof(out_catctl), "%s/catctl.out", self->dir);
-	catctl = cat_spawn(cargv, out_catctl, self->err, CAT_SPAWN_STDIN_KEEP,
-			   NULL);
+	snprintf(out_catctl, sizeof(out_catctl), "%s/catctl.out",
+		 self->run.dir);
+	catctl = cat_spawn(cargv, out_catctl, self->run.err,
+			   CAT_SPAWN_STDIN_KEEP, NULL);
 	for (i = 0; i < 1200 && !running; i++) {
 		if (!cat_stats_read(&st)) {
 			running = !strcmp(st.state, "running") &&
@@ -371,7 +345,7 @@ static void run_attached(struct __test_metadata *_metadata,
 			usleep(50000);
 	}
 	if (!running)
-		cat_file_show(self->err);
+		cat_file_show(self->run.err);
 	ASSERT_TRUE(running);
 
 	ASSERT_EQ(1, write(in[1], "\n", 1));
@@ -380,7 +354,7 @@ static void run_attached(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, status);
 	status = cat_spawn_wait(catctl, 60 * 1000);
 	if (status != 0)
-		cat_file_show(self->err);
+		cat_file_show(self->run.err);
 	ASSERT_EQ(0, status);
 }
 
@@ -388,7 +362,7 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 {
 	char prog[128], errbuf[512];
 	char *rargv[] = { CATCTL, "report", "--format", "json", "--backtrace",
-			  self->raw, NULL };
+			  self->run.raw, NULL };
 	long unmatched, own_tasks = 0, total_polls = 0;
 	int i, j, status;
 	size_t len;
@@ -400,12 +374,13 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 		run_attached(_metadata, self, prog);
 	else
 		run_launched(_metadata, self, variant, prog);
-	ASSERT_EQ(0, exp_parse_program(self->out, &self->exp));
+	ASSERT_EQ(0, exp_parse_program(self->run.out, &self->exp));
 	ASSERT_LT(0, self->exp.nsites);
 
 	/* the raw trace: nothing lost, every entry returned */
-	unmatched = unmatched_entries(self->raw, &self->dropped, &self->entries,
-				      &self->cut_by_exit, errbuf, sizeof(errbuf));
+	unmatched = unmatched_entries(self->run.raw, &self->dropped,
+				      &self->entries, &self->cut_by_exit,
+				      errbuf, sizeof(errbuf));
 	if (unmatched < 0)
 		TH_LOG("%s", errbuf);
 	if (self->cut_by_exit)
@@ -416,22 +391,20 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 	EXPECT_LT(0, self->entries);
 
 	/* the timeline JSON parses */
-	json = cat_slurp(self->json, &len);
+	json = cat_slurp(self->run.json, &len);
 	ASSERT_NE(NULL, json);
 	root = yajl_tree_parse(json, errbuf, sizeof(errbuf));
 	free(json);
 	if (!root)
-		TH_LOG("%s: %s", self->json, errbuf);
+		TH_LOG("%s: %s", self->run.json, errbuf);
 	ASSERT_NE(NULL, root);
 	timeline = root;
 
 	/* one task instance per spawned task, at its spawn line */
-	status = cat_spawn_wait(cat_spawn(rargv, self->rep, self->rep_err,
-					  CAT_SPAWN_STDIN_KEEP, NULL), 120 * 1000);
-	if (status)
-		cat_file_show(self->rep_err);
+	status = cf_run_cmd(rargv, self->run.rep, self->run.rep_err,
+			    120 * 1000);
 	ASSERT_EQ(0, status);
-	ASSERT_EQ(0, exp_parse_report(self->rep, &self->rep_data, errbuf,
+	ASSERT_EQ(0, exp_parse_report(self->run.rep, &self->rep_data, errbuf,
 				      sizeof(errbuf)));
 
 	for (i = 0; i < self->exp.nsites; i++) {
@@ -510,8 +483,8 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 		problems = ja_check_timeline(timeline, self->rep_data.tgid, jt,
 					     self->rep_data.ntasks, jerr,
 					     sizeof(jerr));
-		EXPECT_EQ(0, problems) TH_LOG("%s: %d problems:\n%s", self->json,
-					       problems, jerr);
+		EXPECT_EQ(0, problems) TH_LOG("%s: %d problems:\n%s",
+					       self->run.json, problems, jerr);
 	}
 	yajl_tree_free(timeline);
 
@@ -519,15 +492,12 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 	{
 		char cjson[160], cerr[160];
 		char *cargv[] = { CATCTL, "convert", "--detail", "compact",
-				  self->raw, "-o", cjson, NULL };
+				  self->run.raw, "-o", cjson, NULL };
 
-		snprintf(cjson, sizeof(cjson), "%s/compact.json", self->dir);
-		snprintf(cerr, sizeof(cerr), "%s/compact.err", self->dir);
-		status = cat_spawn_wait(cat_spawn(cargv, "/dev/null", cerr,
-						  CAT_SPAWN_STDIN_KEEP, NULL),
-					120 * 1000);
-		if (status)
-			cat_file_show(cerr);
+		snprintf(cjson, sizeof(cjson), "%s/compact.json",
+			 self->run.dir);
+		snprintf(cerr, sizeof(cerr), "%s/compact.err", self->run.dir);
+		status = cf_run_cmd(cargv, "/dev/null", cerr, 120 * 1000);
 		ASSERT_EQ(0, status);
 		json = cat_slurp(cjson, &len);
 		ASSERT_NE(NULL, json);
@@ -560,30 +530,27 @@ TEST_F_TIMEOUT(trace, archive, 300)
 {
 	char prog[128], hex[129], path[300], cmd[900];
 	char *argv[] = { CATCTL, "start", "--archive", "--binary", prog,
-			 "--raw", self->raw, "-o", "none", "--quiet", NULL };
+			 "--raw", self->run.raw, "-o", "none", "--quiet",
+			 NULL };
 	struct cat_trace_reader *r;
 	int status;
 
 	if (variant->attach || strcmp(variant->prog, "release/tokio_multi"))
 		SKIP(return, "one program is enough");
 	/* a copy that can be removed after the run */
-	snprintf(prog, sizeof(prog), "%s/bin/tokio_multi", self->dir);
-	snprintf(cmd, sizeof(cmd), "mkdir %s/bin && cp %s/%s %s", self->dir,
+	snprintf(prog, sizeof(prog), "%s/bin/tokio_multi", self->run.dir);
+	snprintf(cmd, sizeof(cmd), "mkdir %s/bin && cp %s/%s %s", self->run.dir,
 		 APP_DIR, variant->prog, prog);
 	ASSERT_EQ(0, system(cmd));
-	status = cat_spawn_wait(cat_spawn(argv, self->out, self->err,
-					  CAT_SPAWN_STDIN_KEEP, NULL),
-				RUN_TIMEOUT_MS);
-	if (status)
-		cat_file_show(self->err);
+	status = cf_run_cmd(argv, self->run.out, self->run.err, RUN_TIMEOUT_MS);
 	ASSERT_EQ(0, status);
-	r = cat_trace_open(self->raw, cmd, sizeof(cmd));
+	r = cat_trace_open(self->run.raw, cmd, sizeof(cmd));
 	ASSERT_NE(NULL, r) TH_LOG("%s", cmd);
 	ASSERT_EQ(20, cat_trace_info(r)->build_id_len);
 	for (int i = 0; i < 20; i++)
 		sprintf(hex + 2 * i, "%02x", cat_trace_info(r)->build_id[i]);
 	cat_trace_close(r);
-	snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s", self->dir, hex,
+	snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s", self->run.dir, hex,
 		 hex + 2);
 	snprintf(cmd, sizeof(cmd), "cmp %s %s", prog, path);
 	EXPECT_EQ(0, system(cmd)) TH_LOG("%s is not a copy of %s", path, prog);
@@ -593,20 +560,20 @@ TEST_F_TIMEOUT(trace, archive, 300)
 		 "grep -qx '# symbols: %4$s (build-id directory %3$s), dwarf: %4$s' %3$s/dump.out && "
 		 "grep -q '^#  loc .*/src/main.rs:[1-9]' %3$s/dump.out && "
 		 "%1$s report %2$s > %3$s/report.txt 2>&1 && ! grep -q warning %3$s/report.txt",
-		 CATCTL, self->raw, self->dir, path);
+		 CATCTL, self->run.raw, self->run.dir, path);
 	EXPECT_EQ(0, system(cmd)) TH_LOG("%s", cmd);
 	if (!_metadata->passed) {
-		cat_file_show(self->err);
-		snprintf(cmd, sizeof(cmd), "%s/dump.out", self->dir);
+		cat_file_show(self->run.err);
+		snprintf(cmd, sizeof(cmd), "%s/dump.out", self->run.dir);
 		cat_file_show(cmd);
 	}
 	/* a failed run's directory travels back: not with the binary */
-	snprintf(cmd, sizeof(cmd), "rm -rf %s/.build-id", self->dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/.build-id", self->run.dir);
 	EXPECT_EQ(0, system(cmd));
 	if (!access("/out", W_OK)) {
 		snprintf(cmd, sizeof(cmd),
 			 "mkdir -p /out/catctl-archive && cp %s /out/catctl-archive/",
-			 self->raw);
+			 self->run.raw);
 		EXPECT_EQ(0, system(cmd));
 	}
 }

@@ -41,22 +41,23 @@ $(TOP)/client/libcatctl.a $(TOP)/client/catctl: FORCE
 
 # The tests link $(LIBCAT) for selftests/lib/spawn.h (running catctl and
 # the programs with their output in files).
-$(CATCTL_OUT)/tests/%: catctl/%.c catctl/expect.h catctl/json_args.h $(LIBCAT) \
-		$(TOP)/client/libcatctl.a $(KSFT)/kselftest_harness.h
+CATCTL_HDRS := catctl/expect.h catctl/fixture.h catctl/json_args.h
+CATCTL_LINK_DEPS := $(LIBCAT) $(TOP)/client/libcatctl.a $(KSFT)/kselftest_harness.h
+
+$(CATCTL_OUT)/tests/%: catctl/%.c $(CATCTL_HDRS) $(CATCTL_LINK_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LIBCAT_CFLAGS) -o $@ $< $(LIBCAT) $(LIBCAT_LDLIBS)
 
 # the same test on the smol programs (its own time limit)
-$(CATCTL_OUT)/tests/catctl_libs_test: catctl/catctl_test.c catctl/expect.h \
-		catctl/json_args.h $(LIBCAT) $(TOP)/client/libcatctl.a $(KSFT)/kselftest_harness.h
+$(CATCTL_OUT)/tests/catctl_libs_test: catctl/catctl_test.c $(CATCTL_HDRS) \
+		$(CATCTL_LINK_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LIBCAT_CFLAGS) -DCAT_LIB_VARIANTS -o $@ $< \
 		$(LIBCAT) $(LIBCAT_LDLIBS)
 
 # One source, one binary per toolchain's program set.
 $(CATCTL_OUT)/tests/catctl_shapes_test $(CATCTL_OUT)/tests/catctl_current_test: \
-		catctl/catctl_matrix_test.c catctl/expect.h $(LIBCAT) \
-		$(TOP)/client/libcatctl.a $(KSFT)/kselftest_harness.h
+		catctl/catctl_matrix_test.c $(CATCTL_HDRS) $(CATCTL_LINK_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LIBCAT_CFLAGS) \
 		-DCATCTL_SET_$(if $(filter %current_test,$@),CURRENT,DEBIAN12) \

@@ -31,21 +31,24 @@
 
 #include "rawfile.h"
 #include "expect.h"
+#include "fixture.h"
 
 #define CATCTL		"/cat/app/catctl"
-#define RUN_TIMEOUT_S	300
+#define RUN_TIMEOUT_MS	(300 * 1000)
 
+/* where the programs are; SET_NAME names a failed run's files in /out */
 #if defined(CATCTL_SET_CURRENT)
 #define PROG_DIR	"/cat/current"
+#define SET_NAME	"current"
 #elif defined(CATCTL_SET_DEBIAN12)
 #define PROG_DIR	"/cat/app"
+#define SET_NAME	"shapes"
 #else
 #error "define CATCTL_SET_CURRENT or CATCTL_SET_DEBIAN12"
 #endif
 
 FIXTURE(prog) {
-	char dir[64];
-	char out[128], err[128], raw[128], json[128], rep[128], rep_err[128];
+	struct cf_run run;
 	struct exp_program exp;
 	struct exp_report rep_data;
 };
@@ -82,41 +85,13 @@ FIXTURE_VARIANT_ADD(prog, tokio_bench_release) {
 
 FIXTURE_SETUP(prog)
 {
-	snprintf(self->dir, sizeof(self->dir), "/tmp/matrix.XXXXXX");
-	ASSERT_NE(NULL, mkdtemp(self->dir));
-	snprintf(self->out, sizeof(self->out), "%s/program.out", self->dir);
-	snprintf(self->err, sizeof(self->err), "%s/catctl.err", self->dir);
-	snprintf(self->raw, sizeof(self->raw), "%s/trace.cat", self->dir);
-	snprintf(self->json, sizeof(self->json), "%s/trace.json", self->dir);
-	snprintf(self->rep, sizeof(self->rep), "%s/report.json", self->dir);
-	snprintf(self->rep_err, sizeof(self->rep_err), "%s/report.err",
-		 self->dir);
+	ASSERT_EQ(0, cf_run_init(&self->run, "matrix"));
 }
 
 /* Keep a failed run's files for the host: /out travels back with TAP. */
 FIXTURE_TEARDOWN(prog)
 {
-	char cmd[256], name[64];
-	char *c;
-
-	if (!_metadata->passed && !access("/out", W_OK)) {
-		snprintf(name, sizeof(name), "%s", variant->prog);
-		for (c = name; *c; c++)
-			if (*c == '/')
-				*c = '_';
-		snprintf(cmd, sizeof(cmd), "cp -r %s /out/%s-%s", self->dir,
-#ifdef CATCTL_SET_CURRENT
-			 "current",
-#else
-			 "shapes",
-#endif
-			 name);
-		if (system(cmd))
-			fprintf(stderr, "# cannot keep %s\n", self->dir);
-	}
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
-	if (system(cmd))
-		fprintf(stderr, "# cannot remove %s\n", self->dir);
+	cf_run_finish(&self->run, !_metadata->passed, SET_NAME, variant->prog);
 }
 
 static uint64_t dropped_records(const char *raw)
@@ -150,11 +125,9 @@ static void run_untraced(struct __test_metadata *_metadata,
 	struct exp_program e;
 	int status;
 
-	snprintf(out, sizeof(out), "%s/untraced.out", self->dir);
-	snprintf(err, sizeof(err), "%s/untraced.err", self->dir);
-	status = exp_wait(exp_start(argv, out, err, NULL), RUN_TIMEOUT_S);
-	if (status)
-		exp_dump(err);
+	snprintf(out, sizeof(out), "%s/untraced.out", self->run.dir);
+	snprintf(err, sizeof(err), "%s/untraced.err", self->run.dir);
+	status = cf_run_cmd(argv, out, err, RUN_TIMEOUT_MS);
 	exp_parse_program(out, &e);
 	TH_LOG("untraced, %s exits with status %d and prints %d spawn sites",
 	       prog, status, e.nsites);
@@ -177,9 +150,10 @@ TEST_F_TIMEOUT(prog, agrees_with_program, 900)
 	 */
 	char *stack = strstr(variant->prog, "debug/hyper") ? "49152" : "16384";
 	char *argv[] = { CATCTL, "start", "--spawn-stack", stack, "--binary",
-			 prog, "--raw", self->raw, "-o", self->json, "--",
-			 (char *)variant->arg1, (char *)variant->arg2, NULL };
-	char *rargv[] = { CATCTL, "report", "--format", "json", self->raw,
+			 prog, "--raw", self->run.raw, "-o", self->run.json,
+			 "--", (char *)variant->arg1, (char *)variant->arg2,
+			 NULL };
+	char *rargv[] = { CATCTL, "report", "--format", "json", self->run.raw,
 			  NULL };
 	long own_tasks = 0, total_polls = 0;
 	int i, j, status;
@@ -201,25 +175,20 @@ TEST_F_TIMEOUT(prog, agrees_with_program, 900)
 	snprintf(prog, sizeof(prog), "%s/%s", PROG_DIR, variant->prog);
 	if (!variant->arg1)
 		argv[10] = NULL;
-	status = exp_wait(exp_start(argv, self->out, self->err, NULL),
-			  RUN_TIMEOUT_S);
-	if (status != 0) {
-		exp_dump(self->err);
+	status = cf_run_cmd(argv, self->run.out, self->run.err, RUN_TIMEOUT_MS);
+	if (status != 0)
 		run_untraced(_metadata, self, prog);
-	}
 	ASSERT_EQ(0, status);
-	ASSERT_EQ(0, exp_parse_program(self->out, &self->exp));
+	ASSERT_EQ(0, exp_parse_program(self->run.out, &self->exp));
 	ASSERT_LT(0, self->exp.nsites);
-	EXPECT_EQ(0, dropped_records(self->raw));
+	EXPECT_EQ(0, dropped_records(self->run.raw));
 
-	status = exp_wait(exp_start(rargv, self->rep, self->rep_err, NULL),
-			  120);
-	if (status)
-		exp_dump(self->rep_err);
+	status = cf_run_cmd(rargv, self->run.rep, self->run.rep_err,
+			    120 * 1000);
 	ASSERT_EQ(0, status);
-	ASSERT_EQ(0, exp_parse_report(self->rep, &self->rep_data, errbuf,
+	ASSERT_EQ(0, exp_parse_report(self->run.rep, &self->rep_data, errbuf,
 				      sizeof(errbuf)))
-		TH_LOG("%s: %s", self->rep, errbuf);
+		TH_LOG("%s: %s", self->run.rep, errbuf);
 
 	for (i = 0; i < self->exp.nsites; i++) {
 		const struct exp_site *s = &self->exp.sites[i];

@@ -14,256 +14,28 @@
  *  - the Trace-viewer JSON parses.
  *
  * The report ("catctl report --format json") is what a script would use,
- * so the test reads the task table from there.
+ * so the test reads the task table from there. Both the program's lines
+ * and the report are parsed by expect.h, as in catctl_matrix_test.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <yajl/yajl_tree.h>
 
 #include "kselftest_harness.h"
+#include "expect.h"
+#include "fixture.h"
 #include "json_args.h"
+#include "spawn.h"
 
 #include "rawfile.h"
 #include "session.h"
 
 #define APP_DIR		"/cat/app"
 #define CATCTL		APP_DIR "/catctl"
-#define MAX_SITES	32
-#define MAX_TASKS	256
-#define RUN_TIMEOUT_S	300
-
-/* One "cat-expect: spawn_line=..." line. */
-struct site {
-	char where[256];	/* FILE:LINE as the program printed it */
-	char name[64];		/* name=... */
-	long tasks, polls_min, polls_max;
-};
-
-struct expect {
-	struct site sites[MAX_SITES];
-	int nsites;
-	long tasks_spawned, blocking_tasks, polls;	/* -1: not printed */
-};
-
-struct task {
-	char spawned_at[256];
-	long id;
-	long polls;
-	long blocking_polls;
-	bool spawn_blocking;
-	long site_frame;	/* spawn_site_frame, -1: no backtrace site */
-};
-
-struct report {
-	struct task tasks[MAX_TASKS];
-	int ntasks;
-	long task_instances;
-	long tgid;
-};
-
-static char *slurp(const char *path, size_t *len)
-{
-	struct stat sb;
-	char *buf;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return NULL;
-	if (fstat(fileno(f), &sb) || !(buf = malloc(sb.st_size + 1))) {
-		fclose(f);
-		return NULL;
-	}
-	*len = fread(buf, 1, sb.st_size, f);
-	buf[*len] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static long kv_long(const char *line, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), " %s=", key);
-	p = strstr(line, pat);
-	if (!p && !strncmp(line, pat + 1, strlen(pat + 1)))
-		p = line - 1;
-	return p ? strtol(p + strlen(pat), NULL, 10) : -1;
-}
-
-/* Parse the program's "cat-expect:" lines from its captured stdout. */
-static int parse_expect(const char *path, struct expect *e)
-{
-	char line[512], *s;
-	FILE *f = fopen(path, "r");
-
-	memset(e, 0, sizeof(*e));
-	e->tasks_spawned = e->blocking_tasks = e->polls = -1;
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "cat-expect: ", 12))
-			continue;
-		s = line + 12;
-		s[strcspn(s, "\n")] = '\0';
-		if (!strncmp(s, "spawn_line=", 11) ||
-		    !strncmp(s, "spawn_blocking_line=", 20)) {
-			struct site *st = &e->sites[e->nsites];
-
-			if (e->nsites == MAX_SITES)
-				continue;
-			sscanf(strchr(s, '=') + 1, "%255s", st->where);
-			if (strstr(s, " name="))
-				sscanf(strstr(s, " name=") + 6, "%63s", st->name);
-			st->tasks = kv_long(s, "tasks");
-			st->polls_min = kv_long(s, "polls");
-			st->polls_max = st->polls_min;
-			if (st->polls_min < 0) {
-				st->polls_min = kv_long(s, "polls_min");
-				st->polls_max = kv_long(s, "polls_max");
-			}
-			e->nsites++;
-		} else if (!strncmp(s, "tasks_spawned=", 14)) {
-			e->tasks_spawned = atol(s + 14);
-		} else if (!strncmp(s, "blocking_tasks=", 15)) {
-			e->blocking_tasks = atol(s + 15);
-		} else if (!strncmp(s, "polls=", 6)) {
-			e->polls = atol(s + 6);
-		}
-	}
-	fclose(f);
-	return 0;
-}
-
-/* Does a DWARF path:line end with the program's file!():line!()? */
-static bool same_site(const char *dwarf, const char *prog)
-{
-	size_t ld = strlen(dwarf), lp = strlen(prog);
-
-	if (ld < lp || strcmp(dwarf + ld - lp, prog))
-		return false;
-	return ld == lp || dwarf[ld - lp - 1] == '/';
-}
-
-static int parse_report(const char *path, struct report *r, char *err,
-			size_t errlen)
-{
-	static const char *tasks_path[] = { "tasks", NULL };
-	static const char *ti_path[] = { "task_instances", NULL };
-	static const char *tgid_path[] = { "tgid", NULL };
-	static const char *at_path[] = { "spawned_at", NULL };
-	static const char *polls_path[] = { "polls", NULL };
-	static const char *sb_path[] = { "spawn_blocking", NULL };
-	static const char *id_path[] = { "id", NULL };
-	static const char *bp_path[] = { "blocking_polls", NULL };
-	static const char *sf_path[] = { "spawn_site_frame", NULL };
-	yajl_val root, tasks, v;
-	size_t len, i;
-	char *text = slurp(path, &len);
-
-	memset(r, 0, sizeof(*r));
-	if (!text) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	root = yajl_tree_parse(text, err, errlen);
-	free(text);
-	if (!root)
-		return -1;
-	v = yajl_tree_get(root, ti_path, yajl_t_number);
-	r->task_instances = v ? YAJL_GET_INTEGER(v) : -1;
-	v = yajl_tree_get(root, tgid_path, yajl_t_number);
-	r->tgid = v ? YAJL_GET_INTEGER(v) : -1;
-	tasks = yajl_tree_get(root, tasks_path, yajl_t_array);
-	for (i = 0; tasks && i < YAJL_GET_ARRAY(tasks)->len &&
-		    r->ntasks < MAX_TASKS; i++) {
-		yajl_val t = YAJL_GET_ARRAY(tasks)->values[i];
-		struct task *tk = &r->tasks[r->ntasks++];
-
-		v = yajl_tree_get(t, at_path, yajl_t_string);
-		snprintf(tk->spawned_at, sizeof(tk->spawned_at), "%s",
-			 v ? YAJL_GET_STRING(v) : "");
-		v = yajl_tree_get(t, polls_path, yajl_t_number);
-		tk->polls = v ? YAJL_GET_INTEGER(v) : -1;
-		v = yajl_tree_get(t, sb_path, yajl_t_any);
-		tk->spawn_blocking = v && YAJL_IS_TRUE(v);
-		v = yajl_tree_get(t, id_path, yajl_t_number);
-		tk->id = v ? YAJL_GET_INTEGER(v) : -1;
-		v = yajl_tree_get(t, bp_path, yajl_t_number);
-		tk->blocking_polls = v ? YAJL_GET_INTEGER(v) : -1;
-		v = yajl_tree_get(t, sf_path, yajl_t_number);
-		tk->site_frame = v ? YAJL_GET_INTEGER(v) : -1;
-	}
-	yajl_tree_free(root);
-	return 0;
-}
-
-/* Run argv with stdout/stderr to files; returns the wait status. */
-static pid_t start_cmd(char *const argv[], const char *out, const char *errf,
-		       int in_fd, const char *env)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (o < 0 || e < 0)
-			_exit(126);
-		dup2(o, 1);
-		dup2(e, 2);
-		if (in_fd >= 0)
-			dup2(in_fd, 0);
-		if (env)
-			putenv((char *)env);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-static int wait_timeout(pid_t pid, int seconds)
-{
-	int status, i;
-
-	for (i = 0; i < seconds * 10; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return status;
-		usleep(100000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
-static bool file_has(const char *path, const char *what)
-{
-	size_t len;
-	char *text = slurp(path, &len);
-	bool found = text && strstr(text, what);
-
-	free(text);
-	return found;
-}
-
-static void dump_file(const char *path)
-{
-	size_t len;
-	char *text = slurp(path, &len);
-
-	if (text)
-		fprintf(stderr, "# --- %s ---\n%s\n", path, text);
-	free(text);
-}
+#define RUN_TIMEOUT_MS	(300 * 1000)
 
 /*
  * Check the raw trace: no drops, and every entry of an entry+return probe
@@ -432,11 +204,9 @@ static long compact_polls(yajl_val root, long task, long *nlife,
 }
 
 FIXTURE(trace) {
-	char dir[64];
-	char out[128], err[128], raw[128], json[128], rep[128], rep_err[128];
-	char prog_err[128];
-	struct expect exp;
-	struct report rep_data;
+	struct cf_run run;
+	struct exp_program exp;
+	struct exp_report rep_data;
 	uint64_t dropped, entries, cut_by_exit;
 };
 
@@ -498,39 +268,17 @@ FIXTURE_VARIANT_ADD(trace, smol_debug) {
 
 FIXTURE_SETUP(trace)
 {
-	snprintf(self->dir, sizeof(self->dir), "/tmp/catctl.XXXXXX");
-	ASSERT_NE(NULL, mkdtemp(self->dir));
-	snprintf(self->out, sizeof(self->out), "%s/program.out", self->dir);
-	snprintf(self->err, sizeof(self->err), "%s/catctl.err", self->dir);
-	snprintf(self->raw, sizeof(self->raw), "%s/trace.cat", self->dir);
-	snprintf(self->json, sizeof(self->json), "%s/trace.json", self->dir);
-	snprintf(self->rep, sizeof(self->rep), "%s/report.json", self->dir);
-	snprintf(self->rep_err, sizeof(self->rep_err), "%s/report.err",
-		 self->dir);
-	snprintf(self->prog_err, sizeof(self->prog_err), "%s/program.err",
-		 self->dir);
+	ASSERT_EQ(0, cf_run_init(&self->run, "catctl"));
 }
 
 /* Keep a failed run's files for the host: /out travels back with TAP. */
 FIXTURE_TEARDOWN(trace)
 {
-	char cmd[256], name[64];
-	char *c;
+	char name[64];
 
-	if (!_metadata->passed && !access("/out", W_OK)) {
-		snprintf(name, sizeof(name), "%s%s", variant->prog,
-			 variant->attach ? "_attach" : "");
-		for (c = name; *c; c++)
-			if (*c == '/')
-				*c = '_';
-		snprintf(cmd, sizeof(cmd), "cp -r %s /out/catctl-%s", self->dir,
-			 name);
-		if (system(cmd))
-			fprintf(stderr, "# cannot keep %s\n", self->dir);
-	}
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
-	if (system(cmd))
-		fprintf(stderr, "# cannot remove %s\n", self->dir);
+	snprintf(name, sizeof(name), "%s%s", variant->prog,
+		 variant->attach ? "_attach" : "");
+	cf_run_finish(&self->run, !_metadata->passed, "catctl", name);
 }
 
 /* catctl start --binary PROG -- ARGS: the program runs under catctl. */
@@ -540,7 +288,7 @@ static void run_launched(struct __test_metadata *_metadata,
 			 const char *prog)
 {
 	char *argv[16] = { CATCTL, "start", "--binary", (char *)prog,
-			   "--raw", self->raw, "-o", self->json };
+			   "--raw", self->run.raw, "-o", self->run.json };
 	int status, n = 8;
 
 	if (variant->spawn_stack) {
@@ -553,10 +301,7 @@ static void run_launched(struct __test_metadata *_metadata,
 		argv[n++] = (char *)variant->arg2;
 	}
 	argv[n] = NULL;
-	status = wait_timeout(start_cmd(argv, self->out, self->err, -1, NULL),
-			      RUN_TIMEOUT_S);
-	if (status != 0)
-		dump_file(self->err);
+	status = cf_run_cmd(argv, self->run.out, self->run.err, RUN_TIMEOUT_MS);
 	ASSERT_EQ(0, status);
 }
 
@@ -569,25 +314,27 @@ static void run_attached(struct __test_metadata *_metadata,
 {
 	char pidbuf[16], ready[160], out_catctl[160];
 	char *pargv[] = { (char *)prog, NULL };
-	char *cargv[] = { CATCTL, "start", "--pid", pidbuf, "--raw", self->raw,
-			  "-o", self->json, NULL };
+	char *cargv[] = { CATCTL, "start", "--pid", pidbuf,
+			  "--raw", self->run.raw, "-o", self->run.json, NULL };
 	pid_t program, catctl;
 	struct cat_stats st;
 	int in[2], i, status;
 	bool running = false;
 
 	ASSERT_EQ(0, pipe(in));
-	program = start_cmd(pargv, self->out, self->prog_err, in[0],
+	program = cat_spawn(pargv, self->run.out, self->run.prog_err, in[0],
 			    "CAT_WAIT_STDIN=1");
 	close(in[0]);
 	snprintf(ready, sizeof(ready), "cat-ready: pid=%d", program);
-	for (i = 0; i < 600 && !file_has(self->out, ready); i++)
+	for (i = 0; i < 600 && !cat_file_has(self->run.out, ready); i++)
 		usleep(50000);
-	ASSERT_TRUE(file_has(self->out, ready));
+	ASSERT_TRUE(cat_file_has(self->run.out, ready));
 
 	snprintf(pidbuf, sizeof(pidbuf), "%d", program);
-	snprintf(out_catctl, sizeof(out_catctl), "%s/catctl.out", self->dir);
-	catctl = start_cmd(cargv, out_catctl, self->err, -1, NULL);
+	snprintf(out_catctl, sizeof(out_catctl), "%s/catctl.out",
+		 self->run.dir);
+	catctl = cat_spawn(cargv, out_catctl, self->run.err,
+			   CAT_SPAWN_STDIN_KEEP, NULL);
 	for (i = 0; i < 1200 && !running; i++) {
 		if (!cat_stats_read(&st)) {
 			running = !strcmp(st.state, "running") &&
@@ -598,16 +345,16 @@ static void run_attached(struct __test_metadata *_metadata,
 			usleep(50000);
 	}
 	if (!running)
-		dump_file(self->err);
+		cat_file_show(self->run.err);
 	ASSERT_TRUE(running);
 
 	ASSERT_EQ(1, write(in[1], "\n", 1));
 	close(in[1]);
-	status = wait_timeout(program, RUN_TIMEOUT_S);
+	status = cat_spawn_wait(program, RUN_TIMEOUT_MS);
 	EXPECT_EQ(0, status);
-	status = wait_timeout(catctl, 60);
+	status = cat_spawn_wait(catctl, 60 * 1000);
 	if (status != 0)
-		dump_file(self->err);
+		cat_file_show(self->run.err);
 	ASSERT_EQ(0, status);
 }
 
@@ -615,7 +362,7 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 {
 	char prog[128], errbuf[512];
 	char *rargv[] = { CATCTL, "report", "--format", "json", "--backtrace",
-			  self->raw, NULL };
+			  self->run.raw, NULL };
 	long unmatched, own_tasks = 0, total_polls = 0;
 	int i, j, status;
 	size_t len;
@@ -627,12 +374,13 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 		run_attached(_metadata, self, prog);
 	else
 		run_launched(_metadata, self, variant, prog);
-	ASSERT_EQ(0, parse_expect(self->out, &self->exp));
+	ASSERT_EQ(0, exp_parse_program(self->run.out, &self->exp));
 	ASSERT_LT(0, self->exp.nsites);
 
 	/* the raw trace: nothing lost, every entry returned */
-	unmatched = unmatched_entries(self->raw, &self->dropped, &self->entries,
-				      &self->cut_by_exit, errbuf, sizeof(errbuf));
+	unmatched = unmatched_entries(self->run.raw, &self->dropped,
+				      &self->entries, &self->cut_by_exit,
+				      errbuf, sizeof(errbuf));
 	if (unmatched < 0)
 		TH_LOG("%s", errbuf);
 	if (self->cut_by_exit)
@@ -643,32 +391,30 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 	EXPECT_LT(0, self->entries);
 
 	/* the timeline JSON parses */
-	json = slurp(self->json, &len);
+	json = cat_slurp(self->run.json, &len);
 	ASSERT_NE(NULL, json);
 	root = yajl_tree_parse(json, errbuf, sizeof(errbuf));
 	free(json);
 	if (!root)
-		TH_LOG("%s: %s", self->json, errbuf);
+		TH_LOG("%s: %s", self->run.json, errbuf);
 	ASSERT_NE(NULL, root);
 	timeline = root;
 
 	/* one task instance per spawned task, at its spawn line */
-	status = wait_timeout(start_cmd(rargv, self->rep, self->rep_err, -1,
-					NULL), 120);
-	if (status)
-		dump_file(self->rep_err);
+	status = cf_run_cmd(rargv, self->run.rep, self->run.rep_err,
+			    120 * 1000);
 	ASSERT_EQ(0, status);
-	ASSERT_EQ(0, parse_report(self->rep, &self->rep_data, errbuf,
-				  sizeof(errbuf)));
+	ASSERT_EQ(0, exp_parse_report(self->run.rep, &self->rep_data, errbuf,
+				      sizeof(errbuf)));
 
 	for (i = 0; i < self->exp.nsites; i++) {
-		const struct site *s = &self->exp.sites[i];
+		const struct exp_site *s = &self->exp.sites[i];
 		long n = 0;
 
 		for (j = 0; j < self->rep_data.ntasks; j++) {
-			const struct task *t = &self->rep_data.tasks[j];
+			const struct exp_task *t = &self->rep_data.tasks[j];
 
-			if (!same_site(t->spawned_at, s->where))
+			if (!exp_same_site(t->spawned_at, s->where))
 				continue;
 			n++;
 			total_polls += t->polls;
@@ -719,12 +465,12 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 
 	/* every arg of every poll slice says what the report says */
 	{
-		struct ja_task jt[MAX_TASKS];
+		struct ja_task jt[EXP_MAX_TASKS];
 		char jerr[2048];
 		int problems;
 
 		for (j = 0; j < self->rep_data.ntasks; j++) {
-			const struct task *t = &self->rep_data.tasks[j];
+			const struct exp_task *t = &self->rep_data.tasks[j];
 
 			jt[j] = (struct ja_task){
 				.id = t->id,
@@ -737,8 +483,8 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 		problems = ja_check_timeline(timeline, self->rep_data.tgid, jt,
 					     self->rep_data.ntasks, jerr,
 					     sizeof(jerr));
-		EXPECT_EQ(0, problems) TH_LOG("%s: %d problems:\n%s", self->json,
-					       problems, jerr);
+		EXPECT_EQ(0, problems) TH_LOG("%s: %d problems:\n%s",
+					       self->run.json, problems, jerr);
 	}
 	yajl_tree_free(timeline);
 
@@ -746,22 +492,20 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 	{
 		char cjson[160], cerr[160];
 		char *cargv[] = { CATCTL, "convert", "--detail", "compact",
-				  self->raw, "-o", cjson, NULL };
+				  self->run.raw, "-o", cjson, NULL };
 
-		snprintf(cjson, sizeof(cjson), "%s/compact.json", self->dir);
-		snprintf(cerr, sizeof(cerr), "%s/compact.err", self->dir);
-		status = wait_timeout(start_cmd(cargv, "/dev/null", cerr, -1,
-						NULL), 120);
-		if (status)
-			dump_file(cerr);
+		snprintf(cjson, sizeof(cjson), "%s/compact.json",
+			 self->run.dir);
+		snprintf(cerr, sizeof(cerr), "%s/compact.err", self->run.dir);
+		status = cf_run_cmd(cargv, "/dev/null", cerr, 120 * 1000);
 		ASSERT_EQ(0, status);
-		json = slurp(cjson, &len);
+		json = cat_slurp(cjson, &len);
 		ASSERT_NE(NULL, json);
 		root = yajl_tree_parse(json, errbuf, sizeof(errbuf));
 		free(json);
 		ASSERT_NE(NULL, root) TH_LOG("%s: %s", cjson, errbuf);
 		for (j = 0; j < self->rep_data.ntasks; j++) {
-			const struct task *t = &self->rep_data.tasks[j];
+			const struct exp_task *t = &self->rep_data.tasks[j];
 			long nlife, life_polls;
 			long n = compact_polls(root, t->id, &nlife, &life_polls);
 
@@ -786,29 +530,27 @@ TEST_F_TIMEOUT(trace, archive, 300)
 {
 	char prog[128], hex[129], path[300], cmd[900];
 	char *argv[] = { CATCTL, "start", "--archive", "--binary", prog,
-			 "--raw", self->raw, "-o", "none", "--quiet", NULL };
+			 "--raw", self->run.raw, "-o", "none", "--quiet",
+			 NULL };
 	struct cat_trace_reader *r;
 	int status;
 
 	if (variant->attach || strcmp(variant->prog, "release/tokio_multi"))
 		SKIP(return, "one program is enough");
 	/* a copy that can be removed after the run */
-	snprintf(prog, sizeof(prog), "%s/bin/tokio_multi", self->dir);
-	snprintf(cmd, sizeof(cmd), "mkdir %s/bin && cp %s/%s %s", self->dir,
+	snprintf(prog, sizeof(prog), "%s/bin/tokio_multi", self->run.dir);
+	snprintf(cmd, sizeof(cmd), "mkdir %s/bin && cp %s/%s %s", self->run.dir,
 		 APP_DIR, variant->prog, prog);
 	ASSERT_EQ(0, system(cmd));
-	status = wait_timeout(start_cmd(argv, self->out, self->err, -1, NULL),
-			      RUN_TIMEOUT_S);
-	if (status)
-		dump_file(self->err);
+	status = cf_run_cmd(argv, self->run.out, self->run.err, RUN_TIMEOUT_MS);
 	ASSERT_EQ(0, status);
-	r = cat_trace_open(self->raw, cmd, sizeof(cmd));
+	r = cat_trace_open(self->run.raw, cmd, sizeof(cmd));
 	ASSERT_NE(NULL, r) TH_LOG("%s", cmd);
 	ASSERT_EQ(20, cat_trace_info(r)->build_id_len);
 	for (int i = 0; i < 20; i++)
 		sprintf(hex + 2 * i, "%02x", cat_trace_info(r)->build_id[i]);
 	cat_trace_close(r);
-	snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s", self->dir, hex,
+	snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s", self->run.dir, hex,
 		 hex + 2);
 	snprintf(cmd, sizeof(cmd), "cmp %s %s", prog, path);
 	EXPECT_EQ(0, system(cmd)) TH_LOG("%s is not a copy of %s", path, prog);
@@ -818,20 +560,20 @@ TEST_F_TIMEOUT(trace, archive, 300)
 		 "grep -qx '# symbols: %4$s (build-id directory %3$s), dwarf: %4$s' %3$s/dump.out && "
 		 "grep -q '^#  loc .*/src/main.rs:[1-9]' %3$s/dump.out && "
 		 "%1$s report %2$s > %3$s/report.txt 2>&1 && ! grep -q warning %3$s/report.txt",
-		 CATCTL, self->raw, self->dir, path);
+		 CATCTL, self->run.raw, self->run.dir, path);
 	EXPECT_EQ(0, system(cmd)) TH_LOG("%s", cmd);
 	if (!_metadata->passed) {
-		dump_file(self->err);
-		snprintf(cmd, sizeof(cmd), "%s/dump.out", self->dir);
-		dump_file(cmd);
+		cat_file_show(self->run.err);
+		snprintf(cmd, sizeof(cmd), "%s/dump.out", self->run.dir);
+		cat_file_show(cmd);
 	}
 	/* a failed run's directory travels back: not with the binary */
-	snprintf(cmd, sizeof(cmd), "rm -rf %s/.build-id", self->dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/.build-id", self->run.dir);
 	EXPECT_EQ(0, system(cmd));
 	if (!access("/out", W_OK)) {
 		snprintf(cmd, sizeof(cmd),
 			 "mkdir -p /out/catctl-archive && cp %s /out/catctl-archive/",
-			 self->raw);
+			 self->run.raw);
 		EXPECT_EQ(0, system(cmd));
 	}
 }

@@ -8,24 +8,21 @@
  * spawned there, their polls (exact, or a range; a range without an upper
  * bound for tasks that wait on sockets) and, for named tasks, the name.
  * "catctl report --format json" gives one row per task instance. This
- * header parses both and holds the small helpers the tests share
- * (running a command with a timeout, reading a file).
+ * header parses both; running the commands and reading their files is
+ * selftests/lib/spawn.h's.
  */
 #ifndef CATCTL_EXPECT_H
 #define CATCTL_EXPECT_H
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <yajl/yajl_tree.h>
+
+#include "spawn.h"
 
 #define EXP_MAX_SITES	32
 #define EXP_MAX_TASKS	512
@@ -54,31 +51,15 @@ struct exp_task {
 	bool has_name;
 	long id, polls, blocking_polls;
 	bool spawn_blocking;
+	long site_frame;	/* spawn_site_frame, -1: no backtrace site */
 };
 
 struct exp_report {
 	struct exp_task tasks[EXP_MAX_TASKS];
 	int ntasks;
 	long task_instances;
+	long tgid;		/* the traced process, -1: not in the report */
 };
-
-static inline char *exp_slurp(const char *path, size_t *len)
-{
-	struct stat sb;
-	char *buf;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return NULL;
-	if (fstat(fileno(f), &sb) || !(buf = malloc(sb.st_size + 1))) {
-		fclose(f);
-		return NULL;
-	}
-	*len = fread(buf, 1, sb.st_size, f);
-	buf[*len] = '\0';
-	fclose(f);
-	return buf;
-}
 
 /* The value of " key=" in @line (or at its start), -1 if absent. */
 static inline long exp_kv_long(const char *line, const char *key)
@@ -178,15 +159,17 @@ static inline int exp_parse_report(const char *path, struct exp_report *r,
 {
 	static const char *tasks_path[] = { "tasks", NULL };
 	static const char *ti_path[] = { "task_instances", NULL };
+	static const char *tgid_path[] = { "tgid", NULL };
 	static const char *at_path[] = { "spawned_at", NULL };
 	static const char *name_path[] = { "name", NULL };
 	static const char *polls_path[] = { "polls", NULL };
 	static const char *sb_path[] = { "spawn_blocking", NULL };
 	static const char *id_path[] = { "id", NULL };
 	static const char *bp_path[] = { "blocking_polls", NULL };
+	static const char *sf_path[] = { "spawn_site_frame", NULL };
 	yajl_val root, tasks, v;
 	size_t len, i;
-	char *text = exp_slurp(path, &len);
+	char *text = cat_slurp(path, &len);
 
 	memset(r, 0, sizeof(*r));
 	if (!text) {
@@ -199,6 +182,8 @@ static inline int exp_parse_report(const char *path, struct exp_report *r,
 		return -1;
 	v = yajl_tree_get(root, ti_path, yajl_t_number);
 	r->task_instances = v ? YAJL_GET_INTEGER(v) : -1;
+	v = yajl_tree_get(root, tgid_path, yajl_t_number);
+	r->tgid = v ? YAJL_GET_INTEGER(v) : -1;
 	tasks = yajl_tree_get(root, tasks_path, yajl_t_array);
 	for (i = 0; tasks && i < YAJL_GET_ARRAY(tasks)->len &&
 		    r->ntasks < EXP_MAX_TASKS; i++) {
@@ -220,56 +205,11 @@ static inline int exp_parse_report(const char *path, struct exp_report *r,
 		tk->id = v ? YAJL_GET_INTEGER(v) : -1;
 		v = yajl_tree_get(t, bp_path, yajl_t_number);
 		tk->blocking_polls = v ? YAJL_GET_INTEGER(v) : -1;
+		v = yajl_tree_get(t, sf_path, yajl_t_number);
+		tk->site_frame = v ? YAJL_GET_INTEGER(v) : -1;
 	}
 	yajl_tree_free(root);
 	return 0;
-}
-
-/* Run argv with stdout/stderr to files (and @env added); its pid. */
-static inline pid_t exp_start(char *const argv[], const char *out,
-			      const char *errf, const char *env)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (o < 0 || e < 0)
-			_exit(126);
-		dup2(o, 1);
-		dup2(e, 2);
-		if (env)
-			putenv((char *)env);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-/* Its wait status, or -1 after killing it at @seconds. */
-static inline int exp_wait(pid_t pid, int seconds)
-{
-	int status, i;
-
-	for (i = 0; i < seconds * 10; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return status;
-		usleep(100000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
-static inline void exp_dump(const char *path)
-{
-	size_t len;
-	char *text = exp_slurp(path, &len);
-
-	if (text)
-		fprintf(stderr, "# --- %s ---\n%s\n", path, text);
-	free(text);
 }
 
 #endif /* CATCTL_EXPECT_H */

@@ -39,27 +39,29 @@ VM_DEPS += $(addprefix $(CATCTL_OUT)/tests/,$(CATCTL_TESTS)) catctl-app
 $(TOP)/client/libcatctl.a $(TOP)/client/catctl: FORCE
 	$(MAKE) -C $(TOP)/client catctl libcatctl.a
 
-$(CATCTL_OUT)/tests/%: catctl/%.c catctl/json_args.h $(TOP)/client/libcatctl.a \
-		$(KSFT)/kselftest_harness.h
+# The tests link $(LIBCAT) for selftests/lib/spawn.h (running catctl and
+# the programs with their output in files).
+CATCTL_HDRS := catctl/expect.h catctl/fixture.h catctl/json_args.h
+CATCTL_LINK_DEPS := $(LIBCAT) $(TOP)/client/libcatctl.a $(KSFT)/kselftest_harness.h
+
+$(CATCTL_OUT)/tests/%: catctl/%.c $(CATCTL_HDRS) $(CATCTL_LINK_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -I$(TOP)/client -o $@ $< $(TOP)/client/libcatctl.a \
-		-ldw -lelf -lyajl -liberty -lz
+	$(CC) $(CFLAGS) $(LIBCAT_CFLAGS) -o $@ $< $(LIBCAT) $(LIBCAT_LDLIBS)
 
 # the same test on the smol programs (its own time limit)
-$(CATCTL_OUT)/tests/catctl_libs_test: catctl/catctl_test.c catctl/json_args.h \
-		$(TOP)/client/libcatctl.a $(KSFT)/kselftest_harness.h
+$(CATCTL_OUT)/tests/catctl_libs_test: catctl/catctl_test.c $(CATCTL_HDRS) \
+		$(CATCTL_LINK_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DCAT_LIB_VARIANTS -I$(TOP)/client -o $@ $< \
-		$(TOP)/client/libcatctl.a -ldw -lelf -lyajl -liberty -lz
+	$(CC) $(CFLAGS) $(LIBCAT_CFLAGS) -DCAT_LIB_VARIANTS -o $@ $< \
+		$(LIBCAT) $(LIBCAT_LDLIBS)
 
 # One source, one binary per toolchain's program set.
 $(CATCTL_OUT)/tests/catctl_shapes_test $(CATCTL_OUT)/tests/catctl_current_test: \
-		catctl/catctl_matrix_test.c catctl/expect.h \
-		$(TOP)/client/libcatctl.a $(KSFT)/kselftest_harness.h
+		catctl/catctl_matrix_test.c $(CATCTL_HDRS) $(CATCTL_LINK_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -I$(TOP)/client \
+	$(CC) $(CFLAGS) $(LIBCAT_CFLAGS) \
 		-DCATCTL_SET_$(if $(filter %current_test,$@),CURRENT,DEBIAN12) \
-		-o $@ $< $(TOP)/client/libcatctl.a -ldw -lelf -lyajl -liberty -lz
+		-o $@ $< $(LIBCAT) $(LIBCAT_LDLIBS)
 
 # The current toolchain's programs (built in the chroot).
 catctl-current:

@@ -2,8 +2,8 @@
 /*
  * faults.h - helpers of the faults suite: run catctl and the bundled
  * programs as child processes with their output in files, wait with a
- * timeout, and read a raw trace back with the client's own reader
- * (client/rawfile.h) to check what it holds.
+ * timeout (both selftests/lib/spawn.h), and read a raw trace back with the
+ * client's own reader (client/rawfile.h) to check what it holds.
  *
  * The module side goes through selftests/lib/catlib.h (stats, control),
  * the trace file side through rawfile.h; both only state facts, the tests
@@ -24,6 +24,7 @@
 
 #include "catlib.h"
 #include "rawfile.h"
+#include "spawn.h"
 
 #define APP_DIR		"/cat/app"
 #define CATCTL		APP_DIR "/catctl"
@@ -34,43 +35,16 @@
 /* Lowest kernel address on x86-64 (4- and 5-level paging alike). */
 #define KERNEL_ADDR_MIN	0xffff800000000000ull
 
-/* Fork and exec @argv with stdout/stderr into files, stdin from @in_fd. */
+/*
+ * Fork and exec @argv with stdout/stderr into files, stdin from @in_fd or,
+ * if it is negative, closed: a program that reads stdin sees its end.
+ */
 static inline pid_t f_spawn(char *const argv[], const char *out,
 			    const char *err, int in_fd)
 {
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (o < 0 || e < 0)
-			_exit(126);
-		dup2(o, 1);
-		dup2(e, 2);
-		if (in_fd >= 0)
-			dup2(in_fd, 0);
-		else
-			close(0);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-/* Wait status of @pid, or -1 after @ms (it is then SIGKILLed and reaped). */
-static inline int f_wait(pid_t pid, int ms)
-{
-	int status;
-
-	for (int i = 0; i < ms / 20; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return status;
-		usleep(20000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
+	if (in_fd < 0)
+		in_fd = CAT_SPAWN_STDIN_NONE;
+	return cat_spawn(argv, out, err, in_fd, NULL);
 }
 
 /* An exit code from a wait status: 0-255, 128+N for signal N, -1 timeout. */
@@ -86,61 +60,24 @@ static inline int f_code(int status)
 static inline int f_run(char *const argv[], const char *out, const char *err,
 			int ms)
 {
-	return f_code(f_wait(f_spawn(argv, out, err, -1), ms));
-}
-
-static inline char *f_slurp(const char *path)
-{
-	struct stat sb;
-	char *buf;
-	size_t n;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return NULL;
-	if (fstat(fileno(f), &sb) || !(buf = malloc(sb.st_size + 1))) {
-		fclose(f);
-		return NULL;
-	}
-	n = fread(buf, 1, sb.st_size, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static inline bool f_has(const char *path, const char *what)
-{
-	char *t = f_slurp(path);
-	bool found = t && strstr(t, what);
-
-	free(t);
-	return found;
+	return f_code(cat_spawn_wait(f_spawn(argv, out, err, -1), ms));
 }
 
 /* Wait until @path contains @what; false after @ms. */
 static inline bool f_wait_for_text(const char *path, const char *what, int ms)
 {
 	for (int i = 0; i < ms / 20; i++) {
-		if (f_has(path, what))
+		if (cat_file_has(path, what))
 			return true;
 		usleep(20000);
 	}
 	return false;
 }
 
-static inline void f_show(const char *path)
-{
-	char *t = f_slurp(path);
-
-	if (t)
-		fprintf(stderr, "# --- %s ---\n%s\n", path, t);
-	free(t);
-}
-
 /* The first line of @path (no newline), for one-line message checks. */
 static inline void f_first_line(const char *path, char *buf, size_t size)
 {
-	char *t = f_slurp(path);
+	char *t = cat_slurp(path, NULL);
 
 	snprintf(buf, size, "%s", t ? t : "");
 	buf[strcspn(buf, "\n")] = '\0';

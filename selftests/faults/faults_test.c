@@ -244,7 +244,7 @@ TEST_F(faults, nonroot_status_permission_denied)
 		dprintf(2, "exec %s as nobody: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	status = f_wait(pid, 30000);
+	status = cat_spawn_wait(pid, 30000);
 	chmod("/", root.st_mode & 07777);
 	f_first_line(self->err, line, sizeof(line));
 	EXPECT_EQ(4, f_code(status)) TH_LOG("stderr: %s", line);
@@ -272,19 +272,19 @@ TEST_F_TIMEOUT(faults, target_killed_mid_poll, 300)
 	prog = child_of(catctl, 60000);
 	ASSERT_LT(0, prog);
 	ASSERT_TRUE(f_wait_for_text(self->out, "name=cpu_loop", 120000))
-		f_show(self->err);
+		cat_file_show(self->err);
 	for (i = 0; i < 200 && !thread_running(prog); i++)
 		usleep(5000);
 	TH_LOG("killing the program %s", i < 200 ? "while a thread runs" :
 	       "(no thread seen running)");
 	ASSERT_EQ(0, kill(prog, SIGKILL));
 
-	code = f_code(f_wait(catctl, 120000));
+	code = f_code(cat_spawn_wait(catctl, 120000));
 	self->pids[0] = 0;
 	if (code)
-		f_show(self->err);
+		cat_file_show(self->err);
 	EXPECT_EQ(0, code);
-	EXPECT_TRUE(f_has(self->err, "killed by signal 9"));
+	EXPECT_TRUE(cat_file_has(self->err, "killed by signal 9"));
 	check_trace_sane(_metadata, self, self->raw, &s);
 	EXPECT_TRUE(s.has_trailer);
 	EXPECT_LT(0, s.entries);
@@ -319,16 +319,16 @@ TEST_F_TIMEOUT(faults, target_execs, 300)
 	ASSERT_TRUE(f_wait_for_text(self->out2, ready, 30000));
 	snprintf(pidbuf, sizeof(pidbuf), "%d", helper);
 	catctl = self->pids[0] = f_spawn(cargv, self->out, self->err, -1);
-	ASSERT_TRUE(f_wait_running(60000, 0)) f_show(self->err);
+	ASSERT_TRUE(f_wait_running(60000, 0)) cat_file_show(self->err);
 	ASSERT_EQ(1, write(in[1], "g", 1));
 	close(in[1]);
 
-	EXPECT_EQ(0, f_code(f_wait(helper, 120000)));
+	EXPECT_EQ(0, f_code(cat_spawn_wait(helper, 120000)));
 	self->pids[1] = 0;
-	code = f_code(f_wait(catctl, 60000));
+	code = f_code(cat_spawn_wait(catctl, 60000));
 	self->pids[0] = 0;
 	if (code)
-		f_show(self->err);
+		cat_file_show(self->err);
 	EXPECT_EQ(0, code);
 	check_trace_sane(_metadata, self, self->raw, &s);
 	EXPECT_EQ(1, s.by_type[CAT_REC_EXEC]);
@@ -362,16 +362,16 @@ static void forking_target(struct __test_metadata *_metadata,
 	ASSERT_TRUE(f_wait_for_text(self->out2, ready, 30000));
 	snprintf(pidbuf, sizeof(pidbuf), "%d", helper);
 	catctl = self->pids[0] = f_spawn(cargv, self->out, self->err, -1);
-	ASSERT_TRUE(f_wait_running(60000, 0)) f_show(self->err);
+	ASSERT_TRUE(f_wait_running(60000, 0)) cat_file_show(self->err);
 	ASSERT_EQ(1, write(in[1], "g", 1));
 	close(in[1]);
 
-	EXPECT_EQ(0, f_code(f_wait(helper, 120000)));
+	EXPECT_EQ(0, f_code(cat_spawn_wait(helper, 120000)));
 	self->pids[1] = 0;
-	code = f_code(f_wait(catctl, 60000));
+	code = f_code(cat_spawn_wait(catctl, 60000));
 	self->pids[0] = 0;
 	if (code)
-		f_show(self->err);
+		cat_file_show(self->err);
 	EXPECT_EQ(0, code);
 	check_trace_sane(_metadata, self, self->raw, &s);
 	EXPECT_EQ(2, s.new_process);
@@ -419,7 +419,7 @@ TEST_F_TIMEOUT(faults, catctl_killed_mid_trace, 300)
 	int code;
 
 	catctl = self->pids[0] = f_spawn(argv, self->out, self->err, -1);
-	ASSERT_TRUE(f_wait_running(60000, 100)) f_show(self->err);
+	ASSERT_TRUE(f_wait_running(60000, 100)) cat_file_show(self->err);
 	prog = self->pids[1] = child_of(catctl, 5000);
 	ASSERT_LT(0, prog);
 	ASSERT_EQ(0, kill(catctl, SIGKILL));
@@ -449,7 +449,7 @@ TEST_F_TIMEOUT(faults, catctl_killed_mid_trace, 300)
 	/* and the next session works */
 	code = f_run(argv2, self->out2, self->err2, 120000);
 	if (code)
-		f_show(self->err2);
+		cat_file_show(self->err2);
 	EXPECT_EQ(0, code);
 	check_trace_sane(_metadata, self, self->raw2, &s);
 	EXPECT_LE(20, s.task_poll_entries);
@@ -502,30 +502,33 @@ TEST_F_TIMEOUT(faults, second_start_is_busy, 300)
 	unsetenv("CAT_WAIT_STDIN");
 	close(in[0]);
 	/* armed, and the program is waiting: no probe has fired yet */
-	ASSERT_TRUE(f_wait_running(60000, 0)) f_show(self->err);
-	for (int i = 0; i < 3000 && !f_has(self->out, "cat-ready: pid="); i++)
+	ASSERT_TRUE(f_wait_running(60000, 0)) cat_file_show(self->err);
+	for (int i = 0;
+	     i < 3000 && !cat_file_has(self->out, "cat-ready: pid="); i++)
 		usleep(20000);
-	ASSERT_TRUE(f_has(self->out, "cat-ready: pid=")) f_show(self->err);
+	ASSERT_TRUE(cat_file_has(self->out, "cat-ready: pid="))
+		cat_file_show(self->err);
 
 	code = f_run(b, self->out2, self->err2, 60000);
 	/* the premise: the first session was still running meanwhile */
 	EXPECT_EQ(0, waitpid(first, NULL, WNOHANG))
 		TH_LOG("the first catctl ended before the second was refused");
 	if (code != 7)
-		f_show(self->err2);
+		cat_file_show(self->err2);
 	EXPECT_EQ(7, code);
 	/* warnings about the binary may come first; then one busy line */
-	EXPECT_TRUE(f_has(self->err2, "catctl start: busy")) f_show(self->err2);
+	EXPECT_TRUE(cat_file_has(self->err2, "catctl start: busy"))
+		cat_file_show(self->err2);
 	/* it did not run its program */
-	EXPECT_FALSE(f_has(self->out2, "cat-expect"));
+	EXPECT_FALSE(cat_file_has(self->out2, "cat-expect"));
 
 	/* now the first program does its work */
 	EXPECT_EQ(1, write(in[1], "\n", 1));
 	close(in[1]);
-	code = f_code(f_wait(first, 240000));
+	code = f_code(cat_spawn_wait(first, 240000));
 	self->pids[0] = 0;
 	if (code)
-		f_show(self->err);
+		cat_file_show(self->err);
 	EXPECT_EQ(0, code);
 	check_complete(_metadata, self, self->raw, 500 * 200);
 	expect_module_idle(_metadata);
@@ -550,15 +553,15 @@ TEST_F_TIMEOUT(faults, simultaneous_starts, 600)
 
 		pa = self->pids[0] = f_spawn(a, self->out, self->err, -1);
 		pb = self->pids[1] = f_spawn(b, self->out2, self->err2, -1);
-		ca = f_code(f_wait(pa, 240000));
-		cb = f_code(f_wait(pb, 240000));
+		ca = f_code(cat_spawn_wait(pa, 240000));
+		cb = f_code(cat_spawn_wait(pb, 240000));
 		self->pids[0] = self->pids[1] = 0;
 		TH_LOG("round %d: exit codes %d and %d", round, ca, cb);
 		/* both 0 is fine too: one ran after the other had ended */
 		EXPECT_TRUE((ca == 0 || ca == 7) && (cb == 0 || cb == 7) &&
 			    (ca == 0 || cb == 0)) {
-			f_show(self->err);
-			f_show(self->err2);
+			cat_file_show(self->err);
+			cat_file_show(self->err2);
 		}
 		if (ca == 0)
 			check_complete(_metadata, self, self->raw, 20 * 10);
@@ -598,12 +601,12 @@ TEST_F_TIMEOUT(faults, start_while_first_finishes, 300)
 	ASSERT_TRUE(stopped) TH_LOG("the first session never showed 'stopped'");
 	ASSERT_EQ(0, waitpid(first, NULL, WNOHANG)) TH_LOG("first catctl already gone");
 	second = self->pids[1] = f_spawn(b, self->out2, self->err2, -1);
-	ca = f_code(f_wait(first, 240000));
-	cb = f_code(f_wait(second, 240000));
+	ca = f_code(cat_spawn_wait(first, 240000));
+	cb = f_code(cat_spawn_wait(second, 240000));
 	self->pids[0] = self->pids[1] = 0;
 	TH_LOG("exit codes: first %d, second %d", ca, cb);
-	EXPECT_EQ(0, ca) f_show(self->err);
-	EXPECT_TRUE(cb == 0 || cb == 7) f_show(self->err2);
+	EXPECT_EQ(0, ca) cat_file_show(self->err);
+	EXPECT_TRUE(cb == 0 || cb == 7) cat_file_show(self->err2);
 	if (ca == 0)
 		check_complete(_metadata, self, self->raw, 500 * 200);
 	if (cb == 0)
@@ -629,11 +632,11 @@ TEST_F_TIMEOUT(faults, raw_file_disk_full, 300)
 	snprintf(raw, sizeof(raw), "%s/trace.cat", self->mnt);
 
 	code = f_run(argv, self->out, self->err, 240000);
-	f_show(self->err);
+	cat_file_show(self->err);
 	EXPECT_EQ(1, code);
-	EXPECT_TRUE(f_has(self->err, strerror(ENOSPC)));
+	EXPECT_TRUE(cat_file_has(self->err, strerror(ENOSPC)));
 	/* the program itself was not disturbed */
-	EXPECT_TRUE(f_has(self->out, "cat-expect: polls="));
+	EXPECT_TRUE(cat_file_has(self->out, "cat-expect: polls="));
 	/* what was written is a readable, truncated trace */
 	code = f_dump(self->dir, raw);
 	EXPECT_EQ(0, code);
@@ -653,7 +656,7 @@ static bool json_losses(const char *path, const char *obj, long long v[3])
 {
 	static const char *keys[] = { "lost_records", "kernel_dropped",
 				      "missing_records" };
-	char *text = f_slurp(path), errbuf[256];
+	char *text = cat_slurp(path, NULL), errbuf[256];
 	yajl_val root = text ? yajl_tree_parse(text, errbuf, sizeof(errbuf)) : NULL;
 	bool ok = root != NULL;
 
@@ -683,7 +686,7 @@ TEST_F_TIMEOUT(faults, tiny_buffers_count_every_drop, 300)
 
 	code = f_run(argv, self->out, self->err, 240000);
 	if (code)
-		f_show(self->err);
+		cat_file_show(self->err);
 	EXPECT_EQ(0, code);
 	check_trace_sane(_metadata, self, self->raw, &s);
 	ASSERT_TRUE(s.has_trailer);
@@ -702,9 +705,9 @@ TEST_F_TIMEOUT(faults, tiny_buffers_count_every_drop, 300)
 	}
 	/* and catctl told the user */
 	snprintf(want, sizeof(want), "%llu dropped", (unsigned long long)dropped);
-	EXPECT_TRUE(f_has(self->err, want)) {
+	EXPECT_TRUE(cat_file_has(self->err, want)) {
 		TH_LOG("expected '%s' in catctl's output", want);
-		f_show(self->err);
+		cat_file_show(self->err);
 	}
 
 	/*

@@ -155,7 +155,7 @@ TEST_F_TIMEOUT(reload, rmmod_insmod_while_catctl_traces, 600)
 		ASSERT_LT(0, catctl);
 		live = f_wait_running(60000, 1);
 		if (!live)
-			f_show(err);
+			cat_file_show(err);
 		EXPECT_TRUE(live) TH_LOG("cycle %d: no session came up", i);
 		/* the count below can see a session's buffers */
 		if (i == 0 && live)
@@ -171,14 +171,15 @@ TEST_F_TIMEOUT(reload, rmmod_insmod_while_catctl_traces, 600)
 		EXPECT_EQ(0, ret) TH_LOG("cycle %d: rmmod: %s", i, strerror(-ret));
 		if (!ret && live && f_stats(&st) == false)
 			unloaded_live++;
-		code = f_code(f_wait(catctl, 120000));
+		code = f_code(cat_spawn_wait(catctl, 120000));
 		/* catctl ends on its own and says why; 0 or 1 both fine */
 		EXPECT_TRUE(code == 0 || code == 1) {
 			TH_LOG("cycle %d: catctl exit %d", i, code);
-			f_show(err);
+			cat_file_show(err);
 		}
 		/* the program ran to its end, untraced after the rmmod */
-		EXPECT_TRUE(f_has(out, "cat-expect: polls=")) TH_LOG("cycle %d", i);
+		EXPECT_TRUE(cat_file_has(out, "cat-expect: polls="))
+			TH_LOG("cycle %d", i);
 		EXPECT_EQ(0, f_dump(self->dir, raw)) TH_LOG("cycle %d: dump", i);
 		rename(err, perr);
 		unlink(raw);

@@ -101,6 +101,8 @@ check-installed: all modules-vm
 	$(MAKE) -C client/tests fuzz-check || rc=1; \
 	$(MAKE) -C selftests check || rc=1; \
 	$(MAKE) -C selftests/viewer check || rc=1; \
+	if [ "$$(id -u)" = 0 ]; then ./scripts/pkg-check || rc=1; \
+	else echo "make check: pkg-check skipped (needs root for dpkg -i)"; fi; \
 	exit $$rc
 
 demo-installed: all modules-vm

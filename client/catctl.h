@@ -29,6 +29,9 @@ enum catctl_exit {
 	CATCTL_EXIT_BUSY	= 7,	/* another session is running */
 };
 
+/* The exit code of a CAT_SYM_ERR_* (symbols.h) from the probe lookup. */
+int catctl_sym_exit_code(int err);
+
 extern const struct catctl_cmd cmd_start;
 extern const struct catctl_cmd cmd_stop;
 extern const struct catctl_cmd cmd_status;

@@ -264,19 +264,6 @@ static int parse_opts(int argc, char **argv, struct start_opts *o)
 	return 0;
 }
 
-static int exit_code_for_sym_error(int err)
-{
-	switch (err) {
-	case CAT_SYM_ERR_NO_RUNTIME:
-	case CAT_SYM_ERR_NO_PROBES:
-		return CATCTL_EXIT_NO_PROBES;
-	case CAT_SYM_ERR_NOMEM:
-		return CATCTL_EXIT_FAILURE;
-	default:
-		return CATCTL_EXIT_BAD_INPUT;
-	}
-}
-
 /*
  * One catctl session at a time. The module takes one command per write,
  * so two catctl configuring it at once would interleave (one's "clear"
@@ -615,7 +602,7 @@ static int run(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "catctl start: %s\n", errbuf);
 		cat_profile_report_free(&report);
-		return exit_code_for_sym_error(err);
+		return catctl_sym_exit_code(err);
 	}
 	if (!o.quiet)
 		cat_profile_report_print(&report, stderr, "catctl: ", 0);

@@ -574,7 +574,6 @@ static int run(int argc, char **argv)
 	struct cat_stats st;
 	char path[PATH_MAX], exe[64], errbuf[512];
 	uint8_t build_id[CAT_TRACE_BUILD_ID_MAX];
-	const char *problem;
 	pid_t child = -1, target;
 	int go = -1, lock = -1, code, err, ret = CATCTL_EXIT_FAILURE;
 	bool converted = false;
@@ -620,9 +619,8 @@ static int run(int argc, char **argv)
 			p->mode |= CAT_PROBE_RET_ADDR | CAT_PROBE_STACK;
 	}
 
-	problem = cat_module_problem(&code);
-	if (problem) {
-		fprintf(stderr, "catctl start: %s\n", problem);
+	code = cat_module_check("catctl start");
+	if (code) {
 		ret = code;
 		goto out;
 	}

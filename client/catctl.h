@@ -8,6 +8,8 @@
 #ifndef CATCTL_H
 #define CATCTL_H
 
+#include <stdio.h>
+
 struct catctl_cmd {
 	const char *name;
 	const char *summary;		/* one line for "catctl --help" */
@@ -28,6 +30,17 @@ enum catctl_exit {
 	CATCTL_EXIT_NO_PROBES	= 6,	/* nothing to probe in the binary */
 	CATCTL_EXIT_BUSY	= 7,	/* another session is running */
 };
+
+/* The exit code of a CAT_SYM_ERR_* (symbols.h) from the probe lookup. */
+int catctl_sym_exit_code(int err);
+
+/*
+ * The command line of a command that takes no argument (argv[0] is the
+ * command): -1 when there is none and the command should run, else the
+ * exit code to end it with: CATCTL_EXIT_OK after -h/--help (@usage on
+ * stdout), CATCTL_EXIT_USAGE for anything else (@usage on stderr).
+ */
+int catctl_no_args(int argc, char **argv, void (*usage)(FILE *));
 
 extern const struct catctl_cmd cmd_start;
 extern const struct catctl_cmd cmd_stop;

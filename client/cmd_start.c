@@ -264,19 +264,6 @@ static int parse_opts(int argc, char **argv, struct start_opts *o)
 	return 0;
 }
 
-static int exit_code_for_sym_error(int err)
-{
-	switch (err) {
-	case CAT_SYM_ERR_NO_RUNTIME:
-	case CAT_SYM_ERR_NO_PROBES:
-		return CATCTL_EXIT_NO_PROBES;
-	case CAT_SYM_ERR_NOMEM:
-		return CATCTL_EXIT_FAILURE;
-	default:
-		return CATCTL_EXIT_BAD_INPUT;
-	}
-}
-
 /*
  * One catctl session at a time. The module takes one command per write,
  * so two catctl configuring it at once would interleave (one's "clear"
@@ -587,7 +574,6 @@ static int run(int argc, char **argv)
 	struct cat_stats st;
 	char path[PATH_MAX], exe[64], errbuf[512];
 	uint8_t build_id[CAT_TRACE_BUILD_ID_MAX];
-	const char *problem;
 	pid_t child = -1, target;
 	int go = -1, lock = -1, code, err, ret = CATCTL_EXIT_FAILURE;
 	bool converted = false;
@@ -615,7 +601,7 @@ static int run(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "catctl start: %s\n", errbuf);
 		cat_profile_report_free(&report);
-		return exit_code_for_sym_error(err);
+		return catctl_sym_exit_code(err);
 	}
 	if (!o.quiet)
 		cat_profile_report_print(&report, stderr, "catctl: ", 0);
@@ -633,9 +619,8 @@ static int run(int argc, char **argv)
 			p->mode |= CAT_PROBE_RET_ADDR | CAT_PROBE_STACK;
 	}
 
-	problem = cat_module_problem(&code);
-	if (problem) {
-		fprintf(stderr, "catctl start: %s\n", problem);
+	code = cat_module_check("catctl start");
+	if (code) {
 		ret = code;
 		goto out;
 	}

@@ -23,22 +23,14 @@ static void usage(FILE *out)
 static int run(int argc, char **argv)
 {
 	struct cat_stats st;
-	const char *problem;
 	int code, err;
 
-	if (argc > 1) {
-		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-			usage(stdout);
-			return CATCTL_EXIT_OK;
-		}
-		usage(stderr);
-		return CATCTL_EXIT_USAGE;
-	}
-	problem = cat_module_problem(&code);
-	if (problem) {
-		fprintf(stderr, "catctl status: %s\n", problem);
+	code = catctl_no_args(argc, argv, usage);
+	if (code >= 0)
 		return code;
-	}
+	code = cat_module_check("catctl status");
+	if (code)
+		return code;
 	err = cat_stats_read(&st);
 	if (err) {
 		fprintf(stderr, "catctl status: cannot read %s: %s\n",

@@ -21,22 +21,14 @@ static void usage(FILE *out)
 
 static int run(int argc, char **argv)
 {
-	const char *problem;
 	int code, err;
 
-	if (argc > 1) {
-		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-			usage(stdout);
-			return CATCTL_EXIT_OK;
-		}
-		usage(stderr);
-		return CATCTL_EXIT_USAGE;
-	}
-	problem = cat_module_problem(&code);
-	if (problem) {
-		fprintf(stderr, "catctl stop: %s\n", problem);
+	code = catctl_no_args(argc, argv, usage);
+	if (code >= 0)
 		return code;
-	}
+	code = cat_module_check("catctl stop");
+	if (code)
+		return code;
 	err = cat_control("stop");
 	if (err == -EINVAL) {
 		fprintf(stderr, "catctl stop: no session is running\n");

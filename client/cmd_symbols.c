@@ -38,19 +38,6 @@ static void usage(FILE *f)
 		"  -q, --quiet           probes only, no report\n");
 }
 
-static int exit_code(int err)
-{
-	switch (err) {
-	case CAT_SYM_ERR_NO_RUNTIME:
-	case CAT_SYM_ERR_NO_PROBES:
-		return CATCTL_EXIT_NO_PROBES;
-	case CAT_SYM_ERR_NOMEM:
-		return CATCTL_EXIT_FAILURE;
-	default:
-		return CATCTL_EXIT_BAD_INPUT;
-	}
-}
-
 static int run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -121,7 +108,7 @@ static int run(int argc, char **argv)
 			cat_profile_report_print(&rep, stderr, "catctl symbols: ", 1);
 		cat_profile_report_free(&rep);
 		cat_profile_table_free(&t);
-		return exit_code(err);
+		return catctl_sym_exit_code(err);
 	}
 
 	printf("# binary: %s\n# runtime: %s  crate: %s  build-id: %s  debuginfo: %s\n",

@@ -51,6 +51,17 @@ const char *cat_module_problem(int *exit_code)
 	return NULL;
 }
 
+int cat_module_check(const char *who)
+{
+	const char *problem;
+	int code;
+
+	problem = cat_module_problem(&code);
+	if (problem)
+		fprintf(stderr, "%s: %s\n", who, problem);
+	return code;
+}
+
 int cat_control_write(const void *buf, size_t len)
 {
 	ssize_t n;

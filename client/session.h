@@ -42,6 +42,12 @@ const char *cat_path(const char *name);
  */
 const char *cat_module_problem(int *exit_code);
 
+/*
+ * cat_module_problem() for a command: 0 when the module can be used, else
+ * its CATCTL_EXIT_* value, the problem printed on stderr as "@who: ...".
+ */
+int cat_module_check(const char *who);
+
 /* Write one control command; 0 or -errno (the module's answer). */
 int cat_control(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -497,16 +497,12 @@ TEST_F_TIMEOUT(faults, second_start_is_busy, 300)
 	int code, in[2];
 
 	ASSERT_EQ(0, pipe2(in, O_CLOEXEC));
-	setenv("CAT_WAIT_STDIN", "1", 1);
-	first = self->pids[0] = f_spawn(a, self->out, self->err, in[0]);
-	unsetenv("CAT_WAIT_STDIN");
+	first = self->pids[0] = cat_spawn(a, self->out, self->err, in[0],
+					  "CAT_WAIT_STDIN=1");
 	close(in[0]);
 	/* armed, and the program is waiting: no probe has fired yet */
 	ASSERT_TRUE(f_wait_running(60000, 0)) cat_file_show(self->err);
-	for (int i = 0;
-	     i < 3000 && !cat_file_has(self->out, "cat-ready: pid="); i++)
-		usleep(20000);
-	ASSERT_TRUE(cat_file_has(self->out, "cat-ready: pid="))
+	ASSERT_TRUE(f_wait_for_text(self->out, "cat-ready: pid=", 60000))
 		cat_file_show(self->err);
 
 	code = f_run(b, self->out2, self->err2, 60000);

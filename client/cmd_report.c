@@ -20,7 +20,9 @@
 #include <yajl/yajl_gen.h>
 
 #include "catctl.h"
+#include "spawnnest.h"
 #include "spawnsite.h"
+#include "taskstats.h"
 #include "debuginfo.h"
 #include "srcloc.h"
 #include "json.h"
@@ -39,6 +41,9 @@ struct row {
 	enum cat_task_state state;
 	bool spawn_blocking;
 	const struct cat_backtrace *bt;	/* lives as long as report.ss */
+	int site_frame;			/* the site's index in bt */
+	uint64_t parent;		/* spawned_by_task, 0: none */
+	char inside[160];		/* spawnnest.h, "" if not nested */
 };
 
 struct worst {
@@ -64,6 +69,7 @@ struct report {
 	struct worst *worst;
 	size_t nworst, top;
 	uint64_t blocking;
+	struct cat_taskstats *ts;	/* per site histograms, task tree */
 	bool oom;
 };
 
@@ -76,6 +82,9 @@ static int cmp_u64(const void *a, const void *b)
 
 static void on_task_new(void *ctx, struct cat_rb_task *t)
 {
+	struct report *r = ctx;
+
+	cat_taskstats_task_new(r->ts, t);
 	t->user = calloc(1, sizeof(struct live));
 }
 
@@ -86,6 +95,7 @@ static void on_poll(void *ctx, const struct cat_rb_poll *p)
 	uint64_t dur = p->end_ns - p->start_ns;
 	size_t i, min = 0;
 
+	cat_taskstats_poll(r->ts, p);
 	if (p->blocking)
 		r->blocking++;
 	if (l && p->wake_ns && p->start_ns >= p->wake_ns) {
@@ -136,6 +146,7 @@ static void on_task_end(void *ctx, struct cat_rb_task *t)
 	struct live *l = t->user;
 	struct row *w;
 
+	cat_taskstats_task_end(r->ts, t);
 	if (r->nrows == r->caprows) {
 		size_t nc = r->caprows ? r->caprows * 2 : 256;
 		struct row *nr = realloc(r->rows, nc * sizeof(*nr));
@@ -159,6 +170,11 @@ static void on_task_end(void *ctx, struct cat_rb_task *t)
 	w->state = t->state;
 	w->spawn_blocking = t->spawn_blocking;
 	w->bt = t->spawn_bt;
+	w->site_frame = cat_task_site_frame(t);
+	w->parent = t->spawner_task;
+	if (cat_task_spawned_inside(t))
+		snprintf(w->inside, sizeof(w->inside), "%s",
+			 cat_task_spawned_inside(t));
 	if (l && l->n) {
 		qsort(l->delays, l->n, sizeof(*l->delays), cmp_u64);
 		w->wake_med_ns = l->delays[l->n / 2];
@@ -199,6 +215,100 @@ static const char *us(char buf[32], int64_t ns)
 	return buf;
 }
 
+/*
+ * Per spawn site: poll time and scheduled time (wake to poll), as
+ * percentiles of taskstats' histograms.
+ */
+static void print_sites_text(struct report *r)
+{
+	struct cat_ts_site *const *sites;
+	size_t n;
+	int w = 10;
+	char b[8][32];
+
+	sites = cat_taskstats_sites(r->ts, &n);
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(sites[i]->site) > w)
+			w = strlen(sites[i]->site) > 120 ? 120 : (int)strlen(sites[i]->site);
+	printf("\n# spawn sites: poll time and scheduled time (wake to poll); percentiles are\n"
+	       "# histogram bounds, at most 12.5%% above the exact value; max is exact\n");
+	printf("%-*s %6s %8s %10s %10s %10s %10s %8s %10s %10s %10s\n", w,
+	       "SPAWNED AT", "TASKS", "POLLS", "POLL-P50", "POLL-P90",
+	       "POLL-P99", "POLL-MAX", "WAKES", "SCHED-P50", "SCHED-P99",
+	       "SCHED-MAX");
+	for (size_t i = 0; i < n; i++) {
+		const struct cat_ts_site *s = sites[i];
+		const struct cat_hist *ph = &s->poll_hist, *sh = &s->sched_hist;
+		bool sched = sh->count > 0;
+
+		printf("%-*.120s %6u %8" PRIu64 " %10s %10s %10s %10s %8" PRIu64 " %10s %10s %10s\n",
+		       w, s->site, s->tasks, ph->count,
+		       us(b[0], cat_hist_pct(ph, 50)), us(b[1], cat_hist_pct(ph, 90)),
+		       us(b[2], cat_hist_pct(ph, 99)), us(b[3], ph->max), sh->count,
+		       sched ? us(b[4], cat_hist_pct(sh, 50)) : "-",
+		       sched ? us(b[5], cat_hist_pct(sh, 99)) : "-",
+		       sched ? us(b[6], sh->max) : "-");
+	}
+}
+
+/* @id and the tasks it spawned, indented by @depth. */
+static void print_subtree(struct report *r, struct cat_ts_task *const *t,
+			  size_t n, const uint64_t *first, const uint64_t *next,
+			  uint64_t id, unsigned int depth)
+{
+	const struct cat_ts_task *k = t[id - 1];
+
+	printf("%*stask %" PRIu64 " %s (%s)\n", (int)depth * 2, "", k->id,
+	       k->site, cat_ts_state_name(k->state));
+	if (depth >= 32)
+		return;		/* a cycle cannot happen; a deep chain is cut */
+	for (uint64_t c = first[id - 1]; c; c = next[c - 1])
+		print_subtree(r, t, n, first, next, c, depth + 1);
+}
+
+/*
+ * The task tree: each task under the task whose poll spawned it; only
+ * the tasks that spawned or were spawned by another task.
+ */
+static void print_tree_text(struct report *r)
+{
+	struct cat_ts_task *const *t;
+	uint64_t *first, *next, *last;
+	size_t n, linked = 0;
+
+	t = cat_taskstats_tasks(r->ts, &n);
+	first = calloc(n ? n : 1, sizeof(*first));
+	next = calloc(n ? n : 1, sizeof(*next));
+	last = calloc(n ? n : 1, sizeof(*last));
+	if (!first || !next || !last)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t p = t[i]->parent;
+
+		if (!p || p > n || p >= t[i]->id)
+			continue;	/* a parent is older than its child */
+		if (last[p - 1])
+			next[last[p - 1] - 1] = t[i]->id;
+		else
+			first[p - 1] = t[i]->id;
+		last[p - 1] = t[i]->id;
+		linked++;
+	}
+	if (!linked)
+		goto out;
+	printf("\n# task tree: each task under the task whose poll spawned it\n");
+	for (size_t i = 0; i < n; i++) {
+		uint64_t p = t[i]->parent;
+
+		if (first[i] && (!p || p > n || p >= t[i]->id))
+			print_subtree(r, t, n, first, next, t[i]->id, 0);
+	}
+out:
+	free(first);
+	free(next);
+	free(last);
+}
+
 static void print_text(struct report *r, const char *path,
 		       const struct cat_trace_info *in,
 		       const struct cat_rb_stats *st)
@@ -237,11 +347,13 @@ static void print_text(struct report *r, const char *path,
 			us(med, w->wake_med_ns);
 			us(max, w->wake_max_ns);
 		}
-		printf("%6" PRIu64 "  %-*.160s %8u %12s %12s %11s %10s %10s %5u  %s%s\n",
+		printf("%6" PRIu64 "  %-*.160s %8u %12s %12s %11s %10s %10s %5u  %s%s%s%s%s\n",
 		       w->id, sitew, w->site, w->polls, us(b[0], w->busy_ns),
 		       us(b[1], w->offcpu_ns), us(b[2], w->longest_ns), med, max,
 		       w->blocking, cat_task_state_name(w->state),
-		       w->spawn_blocking ? " (spawn_blocking)" : "");
+		       w->spawn_blocking ? " (spawn_blocking)" : "",
+		       w->inside[0] ? " (spawned inside " : "", w->inside,
+		       w->inside[0] ? ")" : "");
 	}
 	if (r->backtraces) {
 		printf("\n# spawn backtraces, innermost first; '*' marks the spawn site\n");
@@ -253,12 +365,14 @@ static void print_text(struct report *r, const char *path,
 			printf("task %" PRIu64 " spawned at %s\n", w->id, w->site);
 			for (unsigned int k = 0; k < w->bt->nframes; k++)
 				printf("  %c #%-2u %s%s\n",
-				       (int)k == w->bt->site ? '*' : ' ',
+				       (int)k == w->site_frame ? '*' : ' ',
 				       w->bt->frames[k].physical,
 				       cat_bt_frame_str(w->bt, k, what, sizeof(what)),
 				       w->bt->frames[k].inlined ? " [inlined]" : "");
 		}
 	}
+	print_sites_text(r);
+	print_tree_text(r);
 	printf("\n# worst polls\n%12s %6s %6s %8s %12s %12s  %-8s %s\n",
 	       "START", "TASK", "POLL", "THREAD", "DURATION", "OFF-CPU",
 	       "BLOCKING", "LOCATION");
@@ -335,6 +449,44 @@ static void print_losses_json(yajl_gen g, const struct cat_losses *l)
 	yajl_gen_array_close(g);
 }
 
+/* {"p50", "p90", "p99", "max"} in µs, or null for no sample */
+static void hist_json(yajl_gen g, const char *k, const struct cat_hist *h)
+{
+	gstr(g, k);
+	if (!h->count) {
+		yajl_gen_null(g);
+		return;
+	}
+	yajl_gen_map_open(g);
+	gus(g, "p50", cat_hist_pct(h, 50));
+	gus(g, "p90", cat_hist_pct(h, 90));
+	gus(g, "p99", cat_hist_pct(h, 99));
+	gus(g, "max", h->max);
+	yajl_gen_map_close(g);
+}
+
+static void sites_json(yajl_gen g, struct report *r)
+{
+	struct cat_ts_site *const *sites;
+	size_t n;
+
+	sites = cat_taskstats_sites(r->ts, &n);
+	gstr(g, "sites");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < n; i++) {
+		yajl_gen_map_open(g);
+		gstr(g, "spawned_at");
+		gstr(g, sites[i]->site);
+		gint(g, "tasks", sites[i]->tasks);
+		gint(g, "polls", (long long)sites[i]->poll_hist.count);
+		hist_json(g, "poll_us", &sites[i]->poll_hist);
+		gint(g, "wakes", (long long)sites[i]->sched_hist.count);
+		hist_json(g, "scheduled_us", &sites[i]->sched_hist);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+}
+
 static void print_json(struct report *r, const char *path,
 		       const struct cat_trace_info *in,
 		       const struct cat_rb_stats *st)
@@ -388,11 +540,18 @@ static void print_json(struct report *r, const char *path,
 			for (unsigned int k = 0; k < w->bt->nframes; k++)
 				gstr(g, cat_bt_frame_str(w->bt, k, fb, sizeof(fb)));
 			yajl_gen_array_close(g);
-			gint(g, "spawn_site_frame", w->bt->site);
+			gint(g, "spawn_site_frame", w->site_frame);
 		}
+		if (w->inside[0]) {
+			gstr(g, "spawned_inside");
+			gstr(g, w->inside);
+		}
+		if (w->parent)
+			gint(g, "spawned_by_task", (long long)w->parent);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
+	sites_json(g, r);
 	gstr(g, "worst_polls");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < r->nworst; i++) {
@@ -546,6 +705,13 @@ static int run(int argc, char **argv)
 		rb = NULL;
 		goto out;
 	}
+	rep.ts = cat_taskstats_new(rep.dw, false);
+	if (!rep.ts) {
+		fprintf(stderr, "catctl report: out of memory\n");
+		ret = CATCTL_EXIT_FAILURE;
+		rb = NULL;
+		goto out;
+	}
 	sink.ctx = &rep;
 	sink.task_new = on_task_new;
 	sink.poll = on_poll;
@@ -569,7 +735,7 @@ static int run(int argc, char **argv)
 	}
 	cat_rebuild_finish(rb, in->end_ns);
 	cat_losses_finish(&rep.losses);
-	if (rep.oom) {
+	if (rep.oom || cat_taskstats_oom(rep.ts)) {
 		fprintf(stderr, "catctl report: out of memory\n");
 		ret = CATCTL_EXIT_FAILURE;
 	}
@@ -586,6 +752,7 @@ static int run(int argc, char **argv)
 		ret = CATCTL_EXIT_FAILURE;
 out:
 	cat_rebuild_free(rb);
+	cat_taskstats_free(rep.ts);
 	cat_losses_free(&rep.losses);
 	free(rep.rows);
 	free(rep.worst);

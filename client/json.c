@@ -32,6 +32,7 @@
 #include <string.h>
 #include <yajl/yajl_gen.h>
 
+#include "spawnnest.h"
 #include "spawnsite.h"
 #include "srcloc.h"
 #include "json.h"
@@ -397,6 +398,10 @@ static const char *where(struct cat_json *j, uint64_t vaddr,
 const char *cat_task_site(struct cat_dwarf *d, const struct cat_rb_task *t,
 			  char *buf, size_t len)
 {
+	/* a library's own task: the library frame that spawned it */
+	if (t->spawn_bt && t->spawn_nested_frame)
+		return cat_dwarf_frame_where(
+			t->spawn_bt->frames[t->spawn_nested_frame].src, buf, len);
 	/* from the spawn's backtrace: the first frame of the program's code */
 	if (t->spawn_bt && t->spawn_bt->site_where) {
 		snprintf(buf, len, "%s", t->spawn_bt->site_where);
@@ -549,6 +554,19 @@ static void on_task_spawned(void *ctx, struct cat_rb_task *t)
 	anchor(j, name, thread_tgid(j, t->spawn_tid), t->spawn_tid, t->spawn_ns);
 }
 
+/* A library's own task (spawnnest.h): look its site and colour up again. */
+static void on_task_resited(void *ctx, struct cat_rb_task *t)
+{
+	struct json_task *jt = t->user;
+
+	(void)ctx;
+	if (!jt)
+		return;
+	free(jt->site);
+	jt->site = NULL;
+	jt->cname = NULL;
+}
+
 /*
  * Where a poll runs the program's code: the first nested future it polled
  * (its async fn), else - release builds inline those - its spawn site,
@@ -585,8 +603,10 @@ static void spawn_backtrace(struct cat_json *j, const struct cat_rb_task *t)
 		str(j, cat_bt_frame_str(bt, i, buf, sizeof(buf)));
 	}
 	yajl_gen_array_close(j->g);
-	if (bt->site >= 0)
-		kint(j, "spawn_site_frame", bt->site);
+	if (cat_task_site_frame(t) >= 0)
+		kint(j, "spawn_site_frame", cat_task_site_frame(t));
+	if (cat_task_spawned_inside(t))
+		kstr(j, "spawned_inside", cat_task_spawned_inside(t));
 }
 
 static void poll_event(struct cat_json *j, const struct cat_rb_poll *p,
@@ -991,6 +1011,7 @@ void cat_json_sink(struct cat_json *j, struct cat_rb_sink *sink)
 	sink->thread = on_thread;
 	sink->task_new = on_task_new;
 	sink->task_spawned = on_task_spawned;
+	sink->task_resited = on_task_resited;
 	sink->poll = on_poll;
 	sink->slice = on_slice;
 	sink->instant = on_instant;
@@ -1067,6 +1088,7 @@ int cat_json_finish(struct cat_json *j, const struct cat_rb_stats *st)
 		}
 		kint(j, "unmatched_returns", (long long)st->unmatched_returns);
 		kint(j, "cut_slices", (long long)st->cut_slices);
+		kint(j, "nested_spawns", (long long)st->nested_spawns);
 		yajl_gen_map_close(j->g);
 	}
 	yajl_gen_map_close(j->g);

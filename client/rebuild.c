@@ -23,6 +23,8 @@
 #include <string.h>
 
 #include "rebuild.h"
+#include "spawnnest.h"
+#include "spawnsite.h"
 
 #define MAX_DEPTH	1024	/* frames kept per thread */
 #define MAX_SITES	256	/* recent spawn site probes kept */
@@ -207,6 +209,7 @@ struct frame {
 	uint64_t start_ns;
 	uint64_t ret_addr;
 	const struct cat_backtrace *bt;	/* spawn frames with a stack record */
+	uint64_t sp;			/* its stack pointer */
 	uint64_t args[CAT_MAX_ARGS];
 	/* task poll frames only */
 	struct cat_rb_task *task;
@@ -250,6 +253,8 @@ struct rb_thread {
 	uint64_t site_ret;
 	uint64_t site_ns;
 	const struct cat_backtrace *site_bt;
+	uint64_t site_sp;
+	struct cat_spawn_nest nest;	/* spawnnest.h */
 };
 
 struct cat_rebuild {
@@ -528,6 +533,54 @@ static void adopt_orphan_site(struct cat_rebuild *rb, struct cat_rb_task *k)
 }
 
 /*
+ * spawnnest.h found task @id, spawned by library code inside the
+ * program's call: its site is the library frame that made it.
+ */
+static void spawn_nested(void *ctx, uint64_t ptr, uint64_t id)
+{
+	struct cat_rebuild *rb = ctx;
+	struct cat_rb_task *k = cat_map_get(&rb->tasks, ptr);
+	unsigned int f;
+
+	if (!k || k->id != id)
+		return;		/* gone: it keeps the program's line */
+	f = cat_bt_nested_site(k->spawn_inner_bt);
+	if (!f || k->spawn_nested_frame)
+		return;
+	k->spawn_inside = k->spawn_bt ? k->spawn_bt->site_where : NULL;
+	k->spawn_bt = k->spawn_inner_bt;
+	k->spawn_nested_frame = f;
+	rb->stats.nested_spawns++;
+	if (rb->sink.task_resited)
+		rb->sink.task_resited(rb->sink.ctx, k);
+}
+
+/*
+ * The spawn call's own backtrace, for spawnnest.h (the site may come
+ * from an entry-only site probe further out): of the open spawn frames
+ * @from..@idx with a stack copy, the outermost that reaches the
+ * program's frame, else the outermost. NULL: none has a copy.
+ */
+static const struct frame *inner_spawn_frame(const struct rb_thread *t,
+					     unsigned int from,
+					     unsigned int idx)
+{
+	const struct frame *any = NULL;
+
+	for (unsigned int j = from; j <= idx; j++) {
+		const struct frame *f = &t->frames[j];
+
+		if (!f->bt || !is_spawn_role(f->probe))
+			continue;
+		if (f->bt->site >= 0)
+			return f;
+		if (!any)
+			any = f;
+	}
+	return any;
+}
+
+/*
  * A spawn "task probe" (spawn role, mode both) at stack index @idx
  * returned the task in @ret. Its spawn site is the return address of the
  * outermost spawn-role call still open on this thread: an open spawn
@@ -542,6 +595,7 @@ static void spawn_returned(struct cat_rebuild *rb, struct rb_thread *t,
 	const struct cat_backtrace *bt = t->frames[idx].bt;
 	bool blocking = t->frames[idx].probe->role == CAT_ROLE_SPAWN_BLOCKING;
 	const struct cat_rb_task *parent;
+	const struct frame *inner;
 	struct cat_rb_task *k;
 	unsigned int i;
 
@@ -596,6 +650,11 @@ static void spawn_returned(struct cat_rebuild *rb, struct rb_thread *t,
 	k->spawn_blocking = blocking;
 	if (rb->sink.task_spawned)
 		rb->sink.task_spawned(rb->sink.ctx, k);
+	inner = inner_spawn_frame(t, i < idx ? i : idx, idx);
+	k->spawn_inner_bt = inner ? inner->bt : bt;
+	k->spawn_sp = inner ? inner->sp : bt && bt == t->site_bt ? t->site_sp : 0;
+	cat_spawn_nest_add(&t->nest, ptr, k->id, bt ? bt->site_where : NULL,
+			   k->spawn_sp, spawn_nested, rb);
 }
 
 /* profiles.h: a future poll's self is args[nargs - 2] (sret first). */
@@ -1171,12 +1230,14 @@ static void on_stack(struct cat_rebuild *rb, const struct cat_rec_probe_stack *k
 	f = t->depth ? &t->frames[t->depth - 1] : NULL;
 	if (f && f->probe == p && f->start_ns == k->h.time_ns && !f->bt) {
 		f->bt = rb->opts.spawn_stack(rb->opts.spawn_stack_ctx, k, rb->bias);
+		f->sp = k->regs[CAT_STACK_REG_SP];
 	} else if (t->site_valid && t->site_probe == p &&
 		   t->site_ns == k->h.time_ns && !t->site_bt) {
 		struct site_rec *r = &rb->sites[t->site_seq % MAX_SITES];
 
 		t->site_bt = rb->opts.spawn_stack(rb->opts.spawn_stack_ctx, k,
 						  rb->bias);
+		t->site_sp = k->regs[CAT_STACK_REG_SP];
 		if (r->seq == t->site_seq)
 			r->bt = t->site_bt;
 	}

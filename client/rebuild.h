@@ -118,6 +118,15 @@ struct cat_rb_task {
 	bool spawn_guessed;		/* paired with an orphan site probe */
 	/* the spawn call's backtrace (a "+stack" spawn probe), or NULL */
 	const struct cat_backtrace *spawn_bt;
+	/*
+	 * 0, or the frame of spawn_bt that is its site: a library spawned
+	 * it inside the program's call at spawn_bt's site (spawnnest.h)
+	 */
+	unsigned int spawn_nested_frame;
+	const char *spawn_inside;	/* then: the program's line */
+	/* the task probe's own backtrace (may not reach the program) */
+	const struct cat_backtrace *spawn_inner_bt;
+	uint64_t spawn_sp;		/* its stack pointer, 0: unknown */
 	uint64_t future_vaddr;		/* first nested future poll seen */
 	/* totals */
 	uint32_t npolls;
@@ -254,6 +263,8 @@ struct cat_rb_sink {
 	void (*task_new)(void *ctx, struct cat_rb_task *t);
 	/* its spawn site became known */
 	void (*task_spawned)(void *ctx, struct cat_rb_task *t);
+	/* its site moved to spawn_nested_frame (spawnnest.h) */
+	void (*task_resited)(void *ctx, struct cat_rb_task *t);
 	void (*poll)(void *ctx, const struct cat_rb_poll *p);
 	void (*slice)(void *ctx, const struct cat_rb_slice *s);
 	void (*instant)(void *ctx, const struct cat_rb_instant *i);
@@ -292,6 +303,7 @@ struct cat_rb_stats {
 	uint64_t unknown_probes;
 	uint64_t max_threads;
 	uint64_t max_live_tasks;
+	uint64_t nested_spawns;		/* spawnnest.h: library's own tasks */
 };
 
 struct cat_rebuild;

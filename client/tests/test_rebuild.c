@@ -15,6 +15,8 @@
 #include "ksft.h"
 
 #include "rebuild.h"
+#include "spawnnest.h"
+#include "spawnsite.h"
 
 #define BIAS	0x555555554000ull
 #define TGID	100
@@ -61,6 +63,7 @@ struct seen {
 	uint64_t end_spawn_call[MAXEV];
 	const struct cat_backtrace *end_bt[MAXEV];
 	int nended;
+	int nresited;
 	int nthreads;
 	char comm[MAXEV][CAT_COMM_LEN + 1];
 };
@@ -608,8 +611,11 @@ TEST(task_probe_given_the_task)
 
 /* ---- spawn backtraces from stack records ---- */
 
-/* stands in for spawnsite.c: backtrace i for a stack record with sp = i */
-static char fake_bt[8];
+/*
+ * stands in for spawnsite.c: backtrace i for a stack record with sp = i;
+ * without frames, so without a site (spawnnest.h leaves them alone)
+ */
+static struct cat_backtrace fake_bt[8];
 static int nhook;
 
 static const struct cat_backtrace *fake_hook(void *ctx,
@@ -617,7 +623,8 @@ static const struct cat_backtrace *fake_hook(void *ctx,
 					     uint64_t bias)
 {
 	nhook++;
-	if (bias != BIAS || k->regs[CAT_STACK_REG_SP] >= sizeof(fake_bt))
+	if (bias != BIAS || k->regs[CAT_STACK_REG_SP] >=
+	    sizeof(fake_bt) / sizeof(fake_bt[0]))
 		return NULL;
 	return (const struct cat_backtrace *)&fake_bt[k->regs[CAT_STACK_REG_SP]];
 }
@@ -700,6 +707,161 @@ TEST(spawn_backtrace_from_stack_records)
 	EXPECT_EQ(0x4444, s->end_spawn_call[3]);
 	cat_rebuild_free(rb);
 	free(s);
+}
+
+/*
+ * Backtraces with frames, for spawnnest.h: the program's call at
+ * main.rs:95 reaches the spawn function directly (own), or through
+ * library frames (deep: smol 2 spawning async-process's driver); in a
+ * debug build the driver's task probe copy stops short of the program
+ * (inner) and the site comes from smol::spawn's entry (site).
+ */
+static struct cat_src_frame src_spawn = {
+	"Executor::spawn", "/r/async-executor-1.14.0/src/lib.rs", 10, 1,
+};
+static struct cat_src_frame src_spawn2 = {
+	"Executor::spawn_inner", "/r/async-executor-1.14.0/src/lib.rs", 20, 1,
+};
+static struct cat_src_frame src_lib = {
+	"smol::spawn::global::{closure}", "/r/smol-2.0.2/src/spawn.rs", 58, 1,
+};
+static struct cat_src_frame src_main = { "main", "/p/src/main.rs", 95, 1 };
+static struct cat_bt_frame fr_own[] = {
+	{ 0x100, &src_spawn, 0, false, false },
+	{ 0x9000, &src_main, 1, false, true },
+};
+static struct cat_bt_frame fr_deep[] = {
+	{ 0x100, &src_spawn, 0, false, false },
+	{ 0x180, &src_spawn2, 1, false, false },
+	{ 0x8000, &src_lib, 2, true, false },
+	{ 0x8000, &src_lib, 2, false, false },
+	{ 0x9010, &src_main, 3, false, true },
+};
+static struct cat_bt_frame fr_inner[] = {
+	{ 0x100, &src_spawn, 0, false, false },
+	{ 0x8000, &src_lib, 1, false, false },
+};
+static struct cat_bt_frame fr_site[] = {
+	{ 0x7000, &src_lib, 0, false, false },
+	{ 0x9020, &src_main, 1, false, true },
+};
+static struct cat_backtrace bt_own = {
+	.nframes = 2, .frames = fr_own, .site = 1, .site_where = "main.rs:95",
+};
+static struct cat_backtrace bt_deep = {
+	.nframes = 5, .frames = fr_deep, .site = 4, .site_where = "main.rs:95",
+};
+static struct cat_backtrace bt_inner = {
+	.nframes = 2, .frames = fr_inner, .site = -1,
+};
+static struct cat_backtrace bt_site = {
+	.nframes = 2, .frames = fr_site, .site = 1, .site_where = "main.rs:95",
+};
+
+/* by stack pointer: 100 deep, 200 the program's call, 300 a site probe */
+static const struct cat_backtrace *nest_hook(void *ctx,
+					     const struct cat_rec_probe_stack *k,
+					     uint64_t bias)
+{
+	switch (k->regs[CAT_STACK_REG_SP]) {
+	case 100: return &bt_deep;
+	case 101: return &bt_inner;
+	case 200: return &bt_own;
+	case 300: return &bt_site;
+	}
+	return NULL;
+}
+
+static void s_resited(void *c, struct cat_rb_task *t)
+{
+	((struct seen *)c)->nresited++;
+}
+
+struct nested_seen {
+	struct seen s;
+	const struct cat_backtrace *bt[8];
+	const char *inside[8];
+	int site_frame[8];
+};
+
+static void s_end_nested(void *c, struct cat_rb_task *t)
+{
+	struct nested_seen *n = c;
+
+	if (t->id < 8) {
+		n->bt[t->id] = t->spawn_bt;
+		n->inside[t->id] = cat_task_spawned_inside(t);
+		n->site_frame[t->id] = cat_task_site_frame(t);
+	}
+	s_end(c, t);
+}
+
+/*
+ * Of consecutive spawns at one program line, those whose task probe ran
+ * deeper are the library's own (spawnnest.h): before the call's own spawn
+ * (found nested afterwards) or after it; a loop at the same depth is not.
+ * A debug build's deep spawn inside a site probe takes the site's line
+ * and is re-sited from its own, shorter backtrace.
+ */
+TEST(library_spawn_inside_program_call_is_nested)
+{
+	struct nested_seen *n = calloc(1, sizeof(*n));
+	struct cat_rb_sink sink = {
+		.ctx = n, .task_end = s_end_nested, .task_resited = s_resited,
+	};
+	struct cat_rebuild_opts o = {
+		.block_offcpu_ns = 1000000, .long_poll_ns = 10000000,
+		.spawn_stack = nest_hook,
+	};
+	/* deep, own, own (a loop), deep again */
+	static const uint64_t task[] = { TASK_A, TASK_B, 0x7f0000003000ull,
+					 0x7f0000004000ull };
+	static const unsigned int sp[] = { 100, 200, 200, 100 };
+	struct cat_rebuild *rb;
+
+	ASSERT_NE(NULL, n);
+	rb = cat_rebuild_new(&table, &o, &sink);
+	ASSERT_NE(NULL, rb);
+	cat_rebuild_add_tgid(rb, TGID);
+	for (unsigned int i = 0; i < 4; i++) {
+		uint64_t t = 100 * (i + 1);
+
+		entry_flags(rb, 0, t, 1, P_BIND, 0, 0, BIAS + 0x7777);
+		stack_rec(rb, 0, t, 1, P_BIND, sp[i]);
+		ret2(rb, 0, t + 10, 1, P_BIND, task[i], 0);
+	}
+	/* debug: smol::spawn's entry, the driver inside it, then the call's */
+	entry_flags(rb, 0, 1000, 2, P_SITE, 0, 0, BIAS + 0x1234);
+	stack_rec(rb, 0, 1000, 2, P_SITE, 300);
+	entry_flags(rb, 0, 1010, 2, P_BIND, 0, 0, BIAS + 0x7777);
+	stack_rec(rb, 0, 1010, 2, P_BIND, 101);
+	ret2(rb, 0, 1020, 2, P_BIND, 0x7f0000005000ull, 0);
+	entry_flags(rb, 0, 1030, 2, P_BIND, 0, 0, BIAS + 0x7777);
+	stack_rec(rb, 0, 1030, 2, P_BIND, 200);
+	ret2(rb, 0, 1040, 2, P_BIND, 0x7f0000006000ull, 0);
+	cat_rebuild_finish(rb, 2000);
+	ASSERT_EQ(6, n->s.nended);
+	/* task 1: found nested by task 2; its site the smol frame */
+	EXPECT_EQ(&bt_deep, n->bt[1]);
+	EXPECT_EQ(2, n->site_frame[1]);
+	EXPECT_STREQ("main.rs:95", n->inside[1]);
+	for (unsigned int id = 2; id <= 3; id++) {
+		EXPECT_EQ(&bt_own, n->bt[id]);
+		EXPECT_EQ(1, n->site_frame[id]);
+		EXPECT_EQ(NULL, n->inside[id]);
+	}
+	EXPECT_EQ(2, n->site_frame[4]);		/* nested at once */
+	EXPECT_STREQ("main.rs:95", n->inside[4]);
+	/* task 5: the site probe's line, then its own backtrace's frame */
+	EXPECT_EQ(&bt_inner, n->bt[5]);
+	EXPECT_EQ(1, n->site_frame[5]);
+	EXPECT_STREQ("main.rs:95", n->inside[5]);
+	EXPECT_EQ(&bt_own, n->bt[6]);
+	EXPECT_EQ(NULL, n->inside[6]);
+	EXPECT_EQ(3, cat_rebuild_stats(rb)->nested_spawns);
+	EXPECT_EQ(3, n->s.nresited);
+	cat_rebuild_free(rb);
+	free(n);
 }
 
 /* tokio may free a task without the probed dealloc: a spawn tells. */

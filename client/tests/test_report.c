@@ -249,4 +249,102 @@ TEST_F(report, text_and_json_agree)
 	EXPECT_STREQ("1.000", raw(YAJL_GET_ARRAY(w)->values[0], "start_us"));
 }
 
+/* the "sites" entry of spawn site @site (as report prints an address) */
+static yajl_val site_of(yajl_val doc, const char *site)
+{
+	const char *sp[] = { "sites", NULL };
+	yajl_val a = yajl_tree_get(doc, sp, yajl_t_array);
+
+	for (size_t i = 0; a && i < YAJL_GET_ARRAY(a)->len; i++) {
+		yajl_val v = YAJL_GET_ARRAY(a)->values[i];
+		const char *k[] = { "spawned_at", NULL };
+		yajl_val s = yajl_tree_get(v, k, yajl_t_string);
+
+		if (s && !strcmp(YAJL_GET_STRING(s), site))
+			return v;
+	}
+	return NULL;
+}
+
+static const char *pct(yajl_val site, const char *hist, const char *p)
+{
+	const char *k[] = { hist, p, NULL };
+	yajl_val v = yajl_tree_get(site, k, yajl_t_number);
+
+	return v ? YAJL_GET_NUMBER(v) : "(none)";
+}
+
+/*
+ * Per site: task count, polls, poll-time and scheduled-time percentiles
+ * as hist.h defines them (the upper bound of the rank's bucket, never
+ * above the exact maximum): 250 ns lies in [240, 255], 1001 in [960,
+ * 1023] (so its p99 is the maximum, 1001), a single sample is itself.
+ */
+TEST_F(report, per_site_histograms)
+{
+	yajl_val a = site_of(self->doc, "0x8000"), b = site_of(self->doc, "0x8100");
+	const char *k[] = { "scheduled_us", NULL };
+
+	ASSERT_NE(NULL, a) TH_LOG("%s", self->json);
+	ASSERT_NE(NULL, b);
+	EXPECT_STREQ("1", raw(a, "tasks"));
+	EXPECT_STREQ("1", raw(a, "polls"));
+	EXPECT_STREQ("29977.420", pct(a, "poll_us", "p50"));
+	EXPECT_STREQ("29977.420", pct(a, "poll_us", "max"));
+	EXPECT_STREQ("0", raw(a, "wakes"));
+	EXPECT_NE(NULL, yajl_tree_get(a, k, yajl_t_null));
+	EXPECT_STREQ("2", raw(b, "polls"));
+	EXPECT_STREQ("0.255", pct(b, "poll_us", "p50"));
+	EXPECT_STREQ("1.001", pct(b, "poll_us", "p90"));
+	EXPECT_STREQ("1.001", pct(b, "poll_us", "p99"));
+	EXPECT_STREQ("1.001", pct(b, "poll_us", "max"));
+	EXPECT_STREQ("1", raw(b, "wakes"));
+	EXPECT_STREQ("1234.567", pct(b, "scheduled_us", "p50"));
+	EXPECT_STREQ("1234.567", pct(b, "scheduled_us", "max"));
+	/* the text table: the same numbers */
+	EXPECT_NE(NULL, strstr(self->text, "# spawn sites"));
+	EXPECT_NE(NULL, strstr(self->text, "     0.255      1.001      1.001      1.001        1   1234.567"))
+		TH_LOG("%s", self->text);
+}
+
+/*
+ * The task tree: a task spawned inside another task's poll names it
+ * (spawned_by_task) and is listed under it; tasks spawned outside any
+ * poll have no parent and are not in the tree.
+ */
+TEST(task_tree)
+{
+	static struct tb b;
+	char *trace, *text, *json, err[256];
+	yajl_val doc, t;
+
+	memset(&b, 0, sizeof(b));
+	tb_spawn(&b, 0, 100, 101, TASK_A, 0x8000);
+	tb_entry(&b, 0, 1000, 101, TB_POLL, TASK_A, 0x9000);
+	tb_spawn(&b, 0, 1100, 101, TASK_B, 0x8100);
+	tb_ret(&b, 0, 2000, 101, TB_POLL, 0);
+	tb_poll(&b, 0, 3000, 500, 101, TASK_B);
+	trace = tb_write(&b, "tree", true, 40000000);
+	ASSERT_NE(NULL, trace);
+	text = sh("%s report %s 2>/dev/null", CATCTL, trace);
+	json = sh("%s report -f json %s 2>/dev/null", CATCTL, trace);
+	ASSERT_NE(NULL, text);
+	ASSERT_NE(NULL, json);
+	doc = yajl_tree_parse(json, err, sizeof(err));
+	ASSERT_NE(NULL, doc) TH_LOG("%s", err);
+	t = task(doc, 2);
+	ASSERT_NE(NULL, t);
+	EXPECT_STREQ("1", raw(t, "spawned_by_task"));
+	ASSERT_NE(NULL, task(doc, 1));
+	EXPECT_STREQ("", raw(task(doc, 1), "spawned_by_task"));
+	EXPECT_NE(NULL, strstr(text, "# task tree"));
+	EXPECT_NE(NULL, strstr(text, "\ntask 1 0x8000 (idle)\n  task 2 0x8100 (idle)\n"))
+		TH_LOG("%s", text);
+	yajl_tree_free(doc);
+	free(text);
+	free(json);
+	unlink(trace);
+	free(trace);
+}
+
 TEST_HARNESS_MAIN

@@ -52,6 +52,7 @@ struct exp_task {
 	long id, polls, blocking_polls;
 	bool spawn_blocking;
 	long site_frame;	/* spawn_site_frame, -1: no backtrace site */
+	char spawned_inside[256];	/* a library's own task: "" if not */
 };
 
 struct exp_report {
@@ -167,6 +168,7 @@ static inline int exp_parse_report(const char *path, struct exp_report *r,
 	static const char *id_path[] = { "id", NULL };
 	static const char *bp_path[] = { "blocking_polls", NULL };
 	static const char *sf_path[] = { "spawn_site_frame", NULL };
+	static const char *in_path[] = { "spawned_inside", NULL };
 	yajl_val root, tasks, v;
 	size_t len, i;
 	char *text = cat_slurp(path, &len);
@@ -207,6 +209,9 @@ static inline int exp_parse_report(const char *path, struct exp_report *r,
 		tk->blocking_polls = v ? YAJL_GET_INTEGER(v) : -1;
 		v = yajl_tree_get(t, sf_path, yajl_t_number);
 		tk->site_frame = v ? YAJL_GET_INTEGER(v) : -1;
+		v = yajl_tree_get(t, in_path, yajl_t_string);
+		snprintf(tk->spawned_inside, sizeof(tk->spawned_inside), "%s",
+			 v ? YAJL_GET_STRING(v) : "");
 	}
 	yajl_tree_free(root);
 	return 0;

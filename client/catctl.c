@@ -20,6 +20,7 @@ static const struct catctl_cmd *const commands[] = {
 	&cmd_symbols,
 	&cmd_convert,
 	&cmd_report,
+	&cmd_top,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

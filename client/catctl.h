@@ -49,5 +49,6 @@ extern const struct catctl_cmd cmd_dump;
 extern const struct catctl_cmd cmd_symbols;
 extern const struct catctl_cmd cmd_convert;
 extern const struct catctl_cmd cmd_report;
+extern const struct catctl_cmd cmd_top;
 
 #endif /* CATCTL_H */

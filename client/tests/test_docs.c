@@ -44,11 +44,11 @@ static char *page_options(const char *cmd)
 		  MAN, cmd);
 }
 
-TEST(seven_commands)
+TEST(eight_commands)
 {
 	char *c = commands();
 
-	EXPECT_STREQ("start stop status dump symbols convert report ", c);
+	EXPECT_STREQ("start stop status dump symbols convert report top ", c);
 	free(c);
 }
 
@@ -80,7 +80,7 @@ TEST(a_page_per_command_linted)
 		free(out);
 		pages++;
 	}
-	EXPECT_EQ(7, pages);
+	EXPECT_EQ(8, pages);
 	free(cmds);
 }
 

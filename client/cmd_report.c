@@ -22,6 +22,7 @@
 #include "catctl.h"
 #include "spawnnest.h"
 #include "spawnsite.h"
+#include "lints.h"
 #include "taskstats.h"
 #include "debuginfo.h"
 #include "srcloc.h"
@@ -70,6 +71,7 @@ struct report {
 	size_t nworst, top;
 	uint64_t blocking;
 	struct cat_taskstats *ts;	/* per site histograms, task tree */
+	struct cat_lint_opts lints;
 	bool oom;
 };
 
@@ -138,6 +140,13 @@ static void on_poll(void *ctx, const struct cat_rb_poll *p)
 	else
 		cat_task_site(r->dw, p->task, r->worst[min].where,
 			      sizeof(r->worst[min].where));
+}
+
+static void on_instant(void *ctx, const struct cat_rb_instant *i)
+{
+	struct report *r = ctx;
+
+	cat_taskstats_instant(r->ts, i);
 }
 
 static void on_task_end(void *ctx, struct cat_rb_task *t)
@@ -309,6 +318,43 @@ out:
 	free(last);
 }
 
+static unsigned int lints_of(struct report *r, uint64_t id)
+{
+	const struct cat_ts_task *k = cat_taskstats_find(r->ts, id);
+
+	return k ? cat_lints_of(k, &r->lints, true) : 0;
+}
+
+/* Per lint: its rule, then the tasks that trigger it. */
+static void print_lints_text(struct report *r)
+{
+	static const char *const rules[CAT_NLINTS] = {
+		"a poll longer than the long-poll limit",
+		"a poll longer than 1 s",
+		"over half of its wakes from inside its own poll",
+		"woken over 4 times per poll (100 wakes or more)",
+		"not freed when the trace ended",
+	};
+	bool header = false;
+
+	for (unsigned int i = 0; i < CAT_NLINTS; i++) {
+		unsigned int n = 0;
+
+		for (size_t k = 0; k < r->nrows; k++) {
+			if (!(lints_of(r, r->rows[k].id) & (1u << i)))
+				continue;
+			if (!header)
+				printf("\n# lints (Documentation/timeline.rst)\n");
+			header = true;
+			if (!n++)
+				printf("%s (%s): task", cat_lint_name(i), rules[i]);
+			printf(" %" PRIu64, r->rows[k].id);
+		}
+		if (n)
+			printf("\n");
+	}
+}
+
 static void print_text(struct report *r, const char *path,
 		       const struct cat_trace_info *in,
 		       const struct cat_rb_stats *st)
@@ -373,6 +419,7 @@ static void print_text(struct report *r, const char *path,
 	}
 	print_sites_text(r);
 	print_tree_text(r);
+	print_lints_text(r);
 	printf("\n# worst polls\n%12s %6s %6s %8s %12s %12s  %-8s %s\n",
 	       "START", "TASK", "POLL", "THREAD", "DURATION", "OFF-CPU",
 	       "BLOCKING", "LOCATION");
@@ -446,6 +493,19 @@ static void print_losses_json(yajl_gen g, const struct cat_losses *l)
 		}
 		yajl_gen_map_close(g);
 	}
+	yajl_gen_array_close(g);
+}
+
+/* "lints": the names of the task's lints (lints.h), [] for none */
+static void lints_json(yajl_gen g, struct report *r, uint64_t id)
+{
+	unsigned int l = lints_of(r, id);
+
+	gstr(g, "lints");
+	yajl_gen_array_open(g);
+	for (unsigned int i = 0; i < CAT_NLINTS; i++)
+		if (l & (1u << i))
+			gstr(g, cat_lint_name(i));
 	yajl_gen_array_close(g);
 }
 
@@ -548,6 +608,7 @@ static void print_json(struct report *r, const char *path,
 		}
 		if (w->parent)
 			gint(g, "spawned_by_task", (long long)w->parent);
+		lints_json(g, r, w->id);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
@@ -706,6 +767,8 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	rep.ts = cat_taskstats_new(rep.dw, false);
+	cat_lint_defaults(&rep.lints);
+	rep.lints.long_poll_ns = ro.long_poll_ns;
 	if (!rep.ts) {
 		fprintf(stderr, "catctl report: out of memory\n");
 		ret = CATCTL_EXIT_FAILURE;
@@ -716,6 +779,7 @@ static int run(int argc, char **argv)
 	sink.task_new = on_task_new;
 	sink.poll = on_poll;
 	sink.task_end = on_task_end;
+	sink.instant = on_instant;
 	rb = cat_rebuild_new(&in->probes, &ro, &sink);
 	if (!rb || !rep.worst) {
 		fprintf(stderr, "catctl report: out of memory\n");

@@ -62,7 +62,7 @@ static void usage(FILE *f)
 		"  -i, --interval MS           --batch: a table every MS ms of trace time\n"
 		"      --speed X               start at X times real time (1)\n"
 		"  -s, --sort COLUMN           id, state, polls, busy, scheduled, idle,\n"
-		"                              longest, thread, parent, site (id)\n"
+		"                              longest, thread, parent, warnings, site (id)\n"
 		"  -r, --reverse               the other order\n"
 		"      --filter TEXT           only tasks whose site contains TEXT, or\n"
 		"                              whose state is TEXT\n"
@@ -82,6 +82,7 @@ static int select_rows(struct top *t)
 	struct cat_taskstats *ts = cat_replay_stats(t->rp);
 	size_t n;
 
+	t->view.ended = cat_replay_done(t->rp);
 	cat_taskstats_tasks(ts, &n);
 	if (n > t->caprows) {
 		struct cat_ts_task **nr = realloc(t->rows, n * sizeof(*nr));
@@ -116,7 +117,7 @@ static int print_table(struct top *t)
 	cat_top_header(line, sizeof(line), 0);
 	printf("%s\n", line);
 	for (size_t i = 0; i < t->nrows; i++) {
-		cat_top_row(t->rows[i], line, sizeof(line), 0);
+		cat_top_row(&t->view, t->rows[i], line, sizeof(line), 0);
 		printf("%s\n", line);
 	}
 	return fflush(stdout) ? -EIO : 0;
@@ -213,8 +214,11 @@ static void draw_detail(struct top *t)
 		 k->polls, cat_top_us(b[1], k->busy_ns),
 		 cat_top_us(b[2], k->sched_ns), cat_top_us(b[3], k->idle_ns),
 		 cat_top_us(b[4], k->longest_ns));
-	mvprintw(y++, 2, "wakes %u (%u from its own poll)  blocking polls %u  last thread %u",
-		 k->wakes, k->self_wakes, k->blocking_polls, k->last_tid);
+	mvprintw(y++, 2, "woken %u times (%u from its own poll), %u polls after a wake  blocking polls %u  last thread %u",
+		 k->woken, k->woken_self, k->wakes, k->blocking_polls, k->last_tid);
+	mvprintw(y++, 2, "warnings    %s",
+		 cat_lints_str(cat_lints_of(k, &t->view.lints, t->view.ended),
+			       b[5], sizeof(b[5])));
 	y++;
 	hist_line(y++, "poll time", k->poll_hist);
 	y = hist_bars(y, (LINES - y) / 2 - 1, k->poll_hist);
@@ -241,7 +245,7 @@ static void draw_table(struct top *t)
 	for (int i = 0; i < rows && t->scroll + i < t->nrows; i++) {
 		size_t r = t->scroll + i;
 
-		cat_top_row(t->rows[r], line, sizeof(line), COLS);
+		cat_top_row(&t->view, t->rows[r], line, sizeof(line), COLS);
 		if (r == t->sel)
 			attron(A_REVERSE);
 		mvprintw(2 + i, 0, "%s", line);
@@ -473,7 +477,7 @@ static int top_main(int argc, char **argv)
 		case 's':
 			n = cat_top_col_parse(optarg);
 			if (n < 0) {
-				fprintf(stderr, "catctl top: no column '%s' (id, state, polls, busy, scheduled, idle, longest, thread, parent, site)\n",
+				fprintf(stderr, "catctl top: no column '%s' (id, state, polls, busy, scheduled, idle, longest, thread, parent, warnings, site)\n",
 					optarg);
 				return CATCTL_EXIT_USAGE;
 			}
@@ -511,6 +515,7 @@ static int top_main(int argc, char **argv)
 		return CATCTL_EXIT_USAGE;
 	}
 	t.view.reverse = cat_top_col_descending(t.view.sort) != reverse;
+	cat_lint_defaults(&t.view.lints);
 	if (!batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fprintf(stderr, "catctl top: not a terminal: use --batch\n");
 		return CATCTL_EXIT_USAGE;

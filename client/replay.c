@@ -39,12 +39,17 @@ static void on_task_end(void *ctx, struct cat_rb_task *t)
 	cat_taskstats_task_end(ctx, t);
 }
 
+static void on_instant(void *ctx, const struct cat_rb_instant *i)
+{
+	cat_taskstats_instant(ctx, i);
+}
+
 /* A fresh rebuild and table, at the first record. */
 static int restart(struct cat_replay *r)
 {
 	struct cat_rb_sink sink = {
 		.task_new = on_task_new, .poll = on_poll,
-		.task_end = on_task_end,
+		.task_end = on_task_end, .instant = on_instant,
 	};
 
 	cat_rebuild_free(r->rb);

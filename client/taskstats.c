@@ -130,6 +130,21 @@ void cat_taskstats_poll(struct cat_taskstats *ts, const struct cat_rb_poll *p)
 		k->blocking_polls++;
 }
 
+void cat_taskstats_instant(struct cat_taskstats *ts,
+			   const struct cat_rb_instant *i)
+{
+	struct cat_ts_task *k;
+
+	if (!i->target || !i->probe || i->probe->role != CAT_ROLE_WAKE)
+		return;
+	k = cat_taskstats_find(ts, i->target->id);
+	if (!k)
+		return;
+	k->woken++;
+	if (i->task == i->target)
+		k->woken_self++;
+}
+
 static uint64_t fnv(const char *s)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -183,6 +198,7 @@ static void update(struct cat_taskstats *ts, struct cat_ts_task *k)
 	k->polls = t->npolls;
 	k->busy_ns = t->busy_ns;
 	k->longest_ns = t->longest_poll_ns;
+	k->spawn_blocking = t->spawn_blocking;
 	if (t->have_last) {
 		k->last_end_ns = t->last_end_ns;
 		k->last_tid = t->last_tid;

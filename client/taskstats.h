@@ -50,10 +50,13 @@ struct cat_ts_task {
 	char site[160];			/* json.h cat_task_site() */
 	enum cat_ts_state state;
 	uint32_t polls, wakes, self_wakes, blocking_polls;
+	/* wake calls on it (wake probe hits), from inside its own poll */
+	uint32_t woken, woken_self;
 	uint64_t busy_ns;		/* poll time minus off-CPU time */
 	uint64_t poll_ns, sched_ns, idle_ns, longest_ns;
 	uint64_t first_ns, last_end_ns, end_ns;
 	uint32_t last_tid;
+	bool spawn_blocking;		/* meant to block: no poll lints */
 	/* NULL after the task ended, unless the table keeps them */
 	struct cat_hist *poll_hist, *sched_hist;
 	/* private */
@@ -78,6 +81,9 @@ void cat_taskstats_task_new(struct cat_taskstats *ts,
 void cat_taskstats_poll(struct cat_taskstats *ts, const struct cat_rb_poll *p);
 void cat_taskstats_task_end(struct cat_taskstats *ts,
 			    const struct cat_rb_task *t);
+/* a wake probe's instant: counted for the task it wakes */
+void cat_taskstats_instant(struct cat_taskstats *ts,
+			   const struct cat_rb_instant *i);
 /* true if memory ran out at some point (the numbers are incomplete) */
 bool cat_taskstats_oom(const struct cat_taskstats *ts);
 

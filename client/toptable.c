@@ -19,6 +19,7 @@ static const char *const col_names[CAT_TOP_NCOLS] = {
 	[CAT_TOP_LONGEST] = "longest",
 	[CAT_TOP_THREAD] = "thread",
 	[CAT_TOP_PARENT] = "parent",
+	[CAT_TOP_WARNINGS] = "warnings",
 	[CAT_TOP_SITE] = "site",
 };
 
@@ -38,7 +39,7 @@ int cat_top_col_parse(const char *name)
 bool cat_top_col_descending(enum cat_top_col c)
 {
 	return c == CAT_TOP_POLLS || c == CAT_TOP_BUSY || c == CAT_TOP_SCHED ||
-	       c == CAT_TOP_IDLE || c == CAT_TOP_LONGEST;
+	       c == CAT_TOP_IDLE || c == CAT_TOP_LONGEST || c == CAT_TOP_WARNINGS;
 }
 
 const char *cat_top_us(char buf[32], uint64_t ns)
@@ -48,9 +49,12 @@ const char *cat_top_us(char buf[32], uint64_t ns)
 	return buf;
 }
 
-static uint64_t key(const struct cat_ts_task *t, enum cat_top_col c)
+static uint64_t key(const struct cat_top_view *v, const struct cat_ts_task *t,
+		    enum cat_top_col c)
 {
 	switch (c) {
+	case CAT_TOP_WARNINGS:
+		return __builtin_popcount(cat_lints_of(t, &v->lints, v->ended));
 	case CAT_TOP_ID:	return t->id;
 	case CAT_TOP_STATE:	return t->state;
 	case CAT_TOP_POLLS:	return t->polls;
@@ -76,7 +80,8 @@ static int cmp(const void *a, const void *b)
 	if (sort_view->sort == CAT_TOP_SITE) {
 		r = strcmp(x->site, y->site);
 	} else {
-		uint64_t kx = key(x, sort_view->sort), ky = key(y, sort_view->sort);
+		uint64_t kx = key(sort_view, x, sort_view->sort);
+		uint64_t ky = key(sort_view, y, sort_view->sort);
 
 		r = kx < ky ? -1 : kx > ky;
 	}
@@ -107,7 +112,7 @@ size_t cat_top_select(struct cat_taskstats *ts, const struct cat_top_view *v,
 	return k;
 }
 
-#define ROW_FMT "%6s %-9s %7s %12s %12s %12s %12s %7s %6s  %s"
+#define ROW_FMT "%6s %-9s %7s %12s %12s %12s %12s %7s %6s %-14s %s"
 
 static void fit(char *buf, size_t len, unsigned int width)
 {
@@ -119,14 +124,14 @@ void cat_top_header(char *buf, size_t len, unsigned int width)
 {
 	snprintf(buf, len, ROW_FMT, "TASK", "STATE", "POLLS", "BUSY",
 		 "SCHEDULED", "IDLE", "LONGEST", "THREAD", "PARENT",
-		 "SPAWNED AT");
+		 "WARNINGS", "SPAWNED AT");
 	fit(buf, len, width);
 }
 
-void cat_top_row(const struct cat_ts_task *t, char *buf, size_t len,
-		 unsigned int width)
+void cat_top_row(const struct cat_top_view *v, const struct cat_ts_task *t,
+		 char *buf, size_t len, unsigned int width)
 {
-	char id[24], polls[16], tid[16], parent[24], b[4][32];
+	char id[24], polls[16], tid[16], parent[24], b[4][32], w[80];
 
 	snprintf(id, sizeof(id), "%" PRIu64, t->id);
 	snprintf(polls, sizeof(polls), "%u", t->polls);
@@ -138,6 +143,8 @@ void cat_top_row(const struct cat_ts_task *t, char *buf, size_t len,
 	snprintf(buf, len, ROW_FMT, id, cat_ts_state_name(t->state), polls,
 		 cat_top_us(b[0], t->busy_ns), cat_top_us(b[1], t->sched_ns),
 		 cat_top_us(b[2], t->idle_ns), cat_top_us(b[3], t->longest_ns),
-		 t->last_tid ? tid : "-", parent, t->site);
+		 t->last_tid ? tid : "-", parent,
+		 cat_lints_str(cat_lints_of(t, &v->lints, v->ended), w, sizeof(w)),
+		 t->site);
 	fit(buf, len, width);
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lints.h"
 #include "taskstats.h"
 
 enum cat_top_col {
@@ -23,6 +24,7 @@ enum cat_top_col {
 	CAT_TOP_LONGEST,
 	CAT_TOP_THREAD,		/* that ran its last poll */
 	CAT_TOP_PARENT,
+	CAT_TOP_WARNINGS,	/* lints.h */
 	CAT_TOP_SITE,
 	CAT_TOP_NCOLS
 };
@@ -36,6 +38,8 @@ struct cat_top_view {
 	bool reverse;		/* largest first (the default for times) */
 	bool hide_done;
 	const char *filter;	/* substring of site or state; NULL: all */
+	struct cat_lint_opts lints;
+	bool ended;		/* the trace has ended: alive-at-exit applies */
 };
 
 /* The default order of a column: times and counts largest first. */
@@ -50,8 +54,8 @@ size_t cat_top_select(struct cat_taskstats *ts, const struct cat_top_view *v,
 
 /* The header line and one row, @width columns at most (0: no limit). */
 void cat_top_header(char *buf, size_t len, unsigned int width);
-void cat_top_row(const struct cat_ts_task *t, char *buf, size_t len,
-		 unsigned int width);
+void cat_top_row(const struct cat_top_view *v, const struct cat_ts_task *t,
+		 char *buf, size_t len, unsigned int width);
 
 /* "12.345" microseconds, exact, as report prints them */
 const char *cat_top_us(char buf[32], uint64_t ns);

@@ -249,6 +249,37 @@ TEST_F(report, text_and_json_agree)
 	EXPECT_STREQ("1.000", raw(YAJL_GET_ARRAY(w)->values[0], "start_us"));
 }
 
+/* the names in task @id's "lints" array, comma-separated */
+static void lint_names(yajl_val doc, long long id, char *buf, size_t len)
+{
+	const char *lp[] = { "lints", NULL };
+	yajl_val a = yajl_tree_get(task(doc, id), lp, yajl_t_array);
+
+	buf[0] = '\0';
+	for (size_t i = 0; a && i < YAJL_GET_ARRAY(a)->len; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? "," : "",
+			 YAJL_GET_STRING(YAJL_GET_ARRAY(a)->values[i]));
+}
+
+/*
+ * Lints (lints.h): task 1's 29977 us poll is over the 10 ms long-poll
+ * limit; neither task was freed before the trace ended. The text lists
+ * the tasks per lint, the JSON each task's lints.
+ */
+TEST_F(report, lints_in_json_and_text)
+{
+	char l[128];
+
+	lint_names(self->doc, 1, l, sizeof(l));
+	EXPECT_STREQ("long-poll,alive-at-exit", l);
+	lint_names(self->doc, 2, l, sizeof(l));
+	EXPECT_STREQ("alive-at-exit", l);
+	EXPECT_NE(NULL, strstr(self->text, "\nlong-poll (a poll longer than the long-poll limit): task 1\n"))
+		TH_LOG("%s", self->text);
+	EXPECT_NE(NULL, strstr(self->text, "\nalive-at-exit (not freed when the trace ended): task 1 2\n"));
+	EXPECT_EQ(NULL, strstr(self->text, "self-wakes ("));
+}
+
 /* the "sites" entry of spawn site @site (as report prints an address) */
 static yajl_val site_of(yajl_val doc, const char *site)
 {

@@ -83,14 +83,17 @@ FIXTURE_TEARDOWN(top)
 	free(self->trace);
 }
 
-/* columns: TASK STATE POLLS BUSY SCHEDULED IDLE LONGEST THREAD PARENT SITE */
+/*
+ * columns: TASK STATE POLLS BUSY SCHEDULED IDLE LONGEST THREAD PARENT
+ * WARNINGS SITE
+ */
 TEST_F(top, batch_says_what_the_trace_did)
 {
 	char *out = sh("%s top --batch --replay %s 2>&1", CATCTL, self->trace);
 	char c[12][64];
 
 	ASSERT_NE(NULL, out);
-	ASSERT_EQ(10, row(out, 1, c)) TH_LOG("%s", out);
+	ASSERT_EQ(11, row(out, 1, c)) TH_LOG("%s", out);
 	EXPECT_STREQ("idle", c[1]);		/* never freed */
 	EXPECT_STREQ("1", c[2]);
 	EXPECT_STREQ("2.000", c[3]);
@@ -99,8 +102,9 @@ TEST_F(top, batch_says_what_the_trace_did)
 	EXPECT_STREQ("2.000", c[6]);
 	EXPECT_STREQ("101", c[7]);
 	EXPECT_STREQ("-", c[8]);
-	EXPECT_STREQ("0x8000", c[9]);
-	ASSERT_EQ(10, row(out, 2, c)) TH_LOG("%s", out);
+	EXPECT_STREQ("alive-at-exit", c[9]);
+	EXPECT_STREQ("0x8000", c[10]);
+	ASSERT_EQ(11, row(out, 2, c)) TH_LOG("%s", out);
 	EXPECT_STREQ("done", c[1]);
 	EXPECT_STREQ("2", c[2]);
 	EXPECT_STREQ("0.800", c[3]);
@@ -109,7 +113,8 @@ TEST_F(top, batch_says_what_the_trace_did)
 	EXPECT_STREQ("0.500", c[6]);
 	EXPECT_STREQ("102", c[7]);
 	EXPECT_STREQ("1", c[8]);		/* spawned in task 1's poll */
-	EXPECT_STREQ("0x8100", c[9]);
+	EXPECT_STREQ("-", c[9]);
+	EXPECT_STREQ("0x8100", c[10]);
 	free(out);
 }
 
@@ -138,11 +143,11 @@ TEST_F(top, batch_agrees_with_report)
 		const char *sp[] = { "spawned_at", NULL };
 		long id = YAJL_GET_INTEGER(yajl_tree_get(t, ip, yajl_t_number));
 
-		ASSERT_EQ(10, row(out, id, c));
+		ASSERT_EQ(11, row(out, id, c));
 		EXPECT_STREQ(YAJL_GET_NUMBER(yajl_tree_get(t, pp, yajl_t_number)), c[2]);
 		EXPECT_STREQ(YAJL_GET_NUMBER(yajl_tree_get(t, bp, yajl_t_number)), c[3]);
 		EXPECT_STREQ(YAJL_GET_NUMBER(yajl_tree_get(t, lp, yajl_t_number)), c[6]);
-		EXPECT_STREQ(YAJL_GET_STRING(yajl_tree_get(t, sp, yajl_t_string)), c[9]);
+		EXPECT_STREQ(YAJL_GET_STRING(yajl_tree_get(t, sp, yajl_t_string)), c[10]);
 	}
 	yajl_tree_free(doc);
 	free(json);

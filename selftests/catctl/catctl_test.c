@@ -516,6 +516,45 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 		}
 		yajl_tree_free(root);
 	}
+
+	/*
+	 * catctl top --batch of the same trace (issue 11): a row per task
+	 * instance of the report, with the same polls and spawn site.
+	 */
+	{
+		char tout[160], terr[160], *text, *line, *save = NULL;
+		char *targv[] = { CATCTL, "top", "--batch", "--replay",
+				  self->run.raw, NULL };
+		long rows = 0;
+
+		snprintf(tout, sizeof(tout), "%s/top.out", self->run.dir);
+		snprintf(terr, sizeof(terr), "%s/top.err", self->run.dir);
+		status = cf_run_cmd(targv, tout, terr, 120 * 1000);
+		ASSERT_EQ(0, status);
+		text = cat_slurp(tout, &len);
+		ASSERT_NE(NULL, text);
+		for (line = strtok_r(text, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			long id, polls;
+			char state[16], *site = strrchr(line, ' ');
+
+			if (sscanf(line, "%ld %15s %ld", &id, state, &polls) != 3 ||
+			    !site)
+				continue;
+			rows++;
+			for (j = 0; j < self->rep_data.ntasks; j++) {
+				const struct exp_task *t = &self->rep_data.tasks[j];
+
+				if (t->id != id)
+					continue;
+				EXPECT_EQ(t->polls, polls) TH_LOG("top: task %ld", id);
+				EXPECT_STREQ(t->spawned_at, site + 1)
+					TH_LOG("top: task %ld", id);
+			}
+		}
+		EXPECT_EQ(self->rep_data.task_instances, rows) TH_LOG("%s", tout);
+		free(text);
+	}
 }
 
 /*

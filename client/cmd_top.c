@@ -43,6 +43,7 @@ struct top {
 	bool paused;
 	uint64_t interval_ns;	/* --batch: 0 = once at the end */
 	uint64_t detail;	/* task id of the detail view, 0: none */
+	bool threads;		/* the thread view (UI), the thread table too (--batch) */
 	size_t sel, scroll;
 	char err[512];
 };
@@ -67,12 +68,15 @@ static void usage(FILE *f)
 		"      --filter TEXT           only tasks whose site contains TEXT, or\n"
 		"                              whose state is TEXT\n"
 		"      --hide-done             leave out tasks that ended\n"
+		"      --threads               the thread view first (--batch: the\n"
+		"                              thread table after each task table)\n"
 		"  -b, --binary PATH           read DWARF from PATH\n"
 		CAT_DEBUGINFO_USAGE
 		"\n"
 		"Keys: space pause/play, + and - speed, left/right seek 1 s (shift: 10 s),\n"
 		"home start, end the end, up/down select, enter task details, s next\n"
-		"sort column, r reverse, / filter (enter to apply), esc back, q quit.\n"
+		"sort column, r reverse, / filter (enter to apply), t threads, esc back,\n"
+		"q quit.\n"
 		"Live tracing (--binary/--pid) is not in this version: record with\n"
 		"\"catctl start --raw\" and replay the file.\n");
 }
@@ -119,6 +123,19 @@ static int print_table(struct top *t)
 	for (size_t i = 0; i < t->nrows; i++) {
 		cat_top_row(&t->view, t->rows[i], line, sizeof(line), 0);
 		printf("%s\n", line);
+	}
+	if (t->threads) {
+		struct cat_ts_thread *const *th;
+		size_t n;
+
+		th = cat_taskstats_threads(cat_replay_stats(t->rp), &n);
+		printf("# threads: off-CPU time by state (us)\n");
+		cat_top_thread_header(line, sizeof(line), 0);
+		printf("%s\n", line);
+		for (size_t i = 0; i < n; i++) {
+			cat_top_thread_row(th[i], line, sizeof(line), 0);
+			printf("%s\n", line);
+		}
 	}
 	return fflush(stdout) ? -EIO : 0;
 }
@@ -227,6 +244,23 @@ static void draw_detail(struct top *t)
 	hist_bars(y, LINES - y - 1, k->sched_hist);
 }
 
+static void draw_threads(struct top *t)
+{
+	struct cat_ts_thread *const *th;
+	char line[512];
+	size_t n;
+
+	th = cat_taskstats_threads(cat_replay_stats(t->rp), &n);
+	cat_top_thread_header(line, sizeof(line), COLS);
+	attron(A_BOLD);
+	mvprintw(1, 0, "%s", line);
+	attroff(A_BOLD);
+	for (size_t i = 0; i < n && (int)i < LINES - 3; i++) {
+		cat_top_thread_row(th[i], line, sizeof(line), COLS);
+		mvprintw(2 + i, 0, "%s", line);
+	}
+}
+
 static void draw_table(struct top *t)
 {
 	char line[1024];
@@ -272,6 +306,8 @@ static void draw(struct top *t, bool editing)
 	attroff(A_REVERSE);
 	if (t->detail)
 		draw_detail(t);
+	else if (t->threads)
+		draw_threads(t);
 	else
 		draw_table(t);
 	if (t->err[0])
@@ -371,6 +407,9 @@ static bool key(struct top *t, int c, bool *editing)
 	case 'r':
 		t->view.reverse = !t->view.reverse;
 		break;
+	case 't':
+		t->threads = !t->threads;
+		break;
 	case '/':
 		*editing = true;
 		break;
@@ -426,6 +465,7 @@ static int top_main(int argc, char **argv)
 		{ "reverse", no_argument, NULL, 'r' },
 		{ "filter", required_argument, NULL, 'F' },
 		{ "hide-done", no_argument, NULL, 'H' },
+		{ "threads", no_argument, NULL, 'T' },
 		{ "binary", required_argument, NULL, 'b' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -492,6 +532,9 @@ static int top_main(int argc, char **argv)
 			break;
 		case 'H':
 			t.view.hide_done = true;
+			break;
+		case 'T':
+			t.threads = true;
 			break;
 		case 'b':
 			binary = optarg;

@@ -44,12 +44,23 @@ static void on_instant(void *ctx, const struct cat_rb_instant *i)
 	cat_taskstats_instant(ctx, i);
 }
 
+static void on_thread(void *ctx, const struct cat_rb_thread *t)
+{
+	cat_taskstats_thread(ctx, t);
+}
+
+static void on_offcpu(void *ctx, const struct cat_rb_offcpu *o)
+{
+	cat_taskstats_offcpu(ctx, o);
+}
+
 /* A fresh rebuild and table, at the first record. */
 static int restart(struct cat_replay *r)
 {
 	struct cat_rb_sink sink = {
 		.task_new = on_task_new, .poll = on_poll,
 		.task_end = on_task_end, .instant = on_instant,
+		.thread = on_thread, .offcpu = on_offcpu,
 	};
 
 	cat_rebuild_free(r->rb);

@@ -16,6 +16,9 @@ struct cat_taskstats {
 	struct cat_ts_site **sites;
 	size_t nsites, capsites;
 	struct cat_map site_by_hash;	/* fnv of the site -> first row */
+	struct cat_ts_thread **threads;
+	size_t nthreads, capthreads;
+	struct cat_map thread_by_tid;
 	bool keep_hists;
 	bool oom;
 };
@@ -40,6 +43,7 @@ struct cat_taskstats *cat_taskstats_new(struct cat_dwarf *dw, bool keep_hists)
 	ts->dw = dw;
 	ts->keep_hists = keep_hists;
 	cat_map_init(&ts->site_by_hash);
+	cat_map_init(&ts->thread_by_tid);
 	return ts;
 }
 
@@ -53,9 +57,13 @@ void cat_taskstats_free(struct cat_taskstats *ts)
 	}
 	for (size_t i = 0; i < ts->nsites; i++)
 		free(ts->sites[i]);
+	for (size_t i = 0; i < ts->nthreads; i++)
+		free(ts->threads[i]);
 	free(ts->tasks);
 	free(ts->sites);
+	free(ts->threads);
 	cat_map_free(&ts->site_by_hash, NULL);
+	cat_map_free(&ts->thread_by_tid, NULL);
 	free(ts);
 }
 
@@ -108,10 +116,72 @@ void cat_taskstats_task_new(struct cat_taskstats *ts,
 	ts->tasks[ts->ntasks++] = k;
 }
 
+/* The row of thread @tid, made on first sight; NULL if out of memory. */
+static struct cat_ts_thread *thread_row(struct cat_taskstats *ts, uint32_t tid)
+{
+	struct cat_ts_thread *t = cat_map_get(&ts->thread_by_tid, tid);
+
+	if (t)
+		return t;
+	if (ts->nthreads == ts->capthreads) {
+		size_t nc = ts->capthreads ? ts->capthreads * 2 : 16;
+		struct cat_ts_thread **n = realloc(ts->threads, nc * sizeof(*n));
+
+		if (!n)
+			goto oom;
+		ts->threads = n;
+		ts->capthreads = nc;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t || cat_map_put(&ts->thread_by_tid, tid, t)) {
+		free(t);
+		goto oom;
+	}
+	t->tid = tid;
+	ts->threads[ts->nthreads++] = t;
+	return t;
+oom:
+	ts->oom = true;
+	return NULL;
+}
+
+void cat_taskstats_thread(struct cat_taskstats *ts,
+			  const struct cat_rb_thread *t)
+{
+	struct cat_ts_thread *r = thread_row(ts, t->tid);
+
+	if (r)
+		memcpy(r->comm, t->comm, sizeof(r->comm));
+}
+
+void cat_taskstats_offcpu(struct cat_taskstats *ts,
+			  const struct cat_rb_offcpu *o)
+{
+	struct cat_ts_thread *r = thread_row(ts, o->tid);
+
+	if (!r || o->state >= CAT_OFFCPU_MAX)
+		return;
+	r->off_ns[o->state] += o->end_ns - o->start_ns;
+	r->off_count++;
+}
+
+struct cat_ts_thread *const *cat_taskstats_threads(struct cat_taskstats *ts,
+						   size_t *n)
+{
+	*n = ts->nthreads;
+	return ts->threads;
+}
+
 void cat_taskstats_poll(struct cat_taskstats *ts, const struct cat_rb_poll *p)
 {
 	struct cat_ts_task *k = cat_taskstats_find(ts, p->task->id);
+	struct cat_ts_thread *th = thread_row(ts, p->tid);
 	uint64_t waited_until = p->start_ns;
+
+	if (th) {
+		th->polls++;
+		th->poll_ns += p->end_ns - p->start_ns;
+	}
 
 	if (!k || !k->poll_hist)
 		return;

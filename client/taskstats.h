@@ -69,6 +69,16 @@ struct cat_ts_site {
 	struct cat_hist poll_hist, sched_hist;
 };
 
+/* One thread of the traced process: its polls and its off-CPU time. */
+struct cat_ts_thread {
+	uint32_t tid;
+	char comm[CAT_COMM_LEN + 1];
+	uint32_t polls;
+	uint64_t poll_ns;
+	uint64_t off_ns[CAT_OFFCPU_MAX];	/* by state (rebuild.h) */
+	uint32_t off_count;
+};
+
 struct cat_taskstats;
 
 /* @dw (may be NULL: addresses) is borrowed. NULL if out of memory. */
@@ -81,6 +91,11 @@ void cat_taskstats_task_new(struct cat_taskstats *ts,
 void cat_taskstats_poll(struct cat_taskstats *ts, const struct cat_rb_poll *p);
 void cat_taskstats_task_end(struct cat_taskstats *ts,
 			    const struct cat_rb_task *t);
+/* a thread seen or renamed, and its off-CPU intervals */
+void cat_taskstats_thread(struct cat_taskstats *ts,
+			  const struct cat_rb_thread *t);
+void cat_taskstats_offcpu(struct cat_taskstats *ts,
+			  const struct cat_rb_offcpu *o);
 /* a wake probe's instant: counted for the task it wakes */
 void cat_taskstats_instant(struct cat_taskstats *ts,
 			   const struct cat_rb_instant *i);
@@ -99,6 +114,9 @@ struct cat_ts_task *const *cat_taskstats_tasks(struct cat_taskstats *ts,
 /* Every spawn site, in order of first task; same validity. */
 struct cat_ts_site *const *cat_taskstats_sites(struct cat_taskstats *ts,
 					       size_t *n);
+/* Every thread, in order of first sight; same validity. */
+struct cat_ts_thread *const *cat_taskstats_threads(struct cat_taskstats *ts,
+						   size_t *n);
 /* The task with id @id, or NULL. */
 struct cat_ts_task *cat_taskstats_find(struct cat_taskstats *ts, uint64_t id);
 

@@ -120,6 +120,32 @@ static void fit(char *buf, size_t len, unsigned int width)
 		buf[width] = '\0';
 }
 
+#define THREAD_FMT "%8s %-16s %7s %12s %12s %12s %12s %12s"
+
+void cat_top_thread_header(char *buf, size_t len, unsigned int width)
+{
+	snprintf(buf, len, THREAD_FMT, "THREAD", "COMM", "POLLS", "POLL-TIME",
+		 "RUNNABLE", "SLEEPING", "IO", "OTHER");
+	fit(buf, len, width);
+}
+
+void cat_top_thread_row(const struct cat_ts_thread *t, char *buf, size_t len,
+			unsigned int width)
+{
+	const uint64_t *o = t->off_ns;
+	char tid[16], polls[16], b[5][32];
+
+	snprintf(tid, sizeof(tid), "%u", t->tid);
+	snprintf(polls, sizeof(polls), "%u", t->polls);
+	snprintf(buf, len, THREAD_FMT, tid, t->comm[0] ? t->comm : "?", polls,
+		 cat_top_us(b[0], t->poll_ns),
+		 cat_top_us(b[1], o[CAT_OFFCPU_PREEMPTED] + o[CAT_OFFCPU_YIELDED]),
+		 cat_top_us(b[2], o[CAT_OFFCPU_SLEEPING]),
+		 cat_top_us(b[3], o[CAT_OFFCPU_IOWAIT] + o[CAT_OFFCPU_DISK]),
+		 cat_top_us(b[4], o[CAT_OFFCPU_IDLE_WAIT] + o[CAT_OFFCPU_OTHER]));
+	fit(buf, len, width);
+}
+
 void cat_top_header(char *buf, size_t len, unsigned int width)
 {
 	snprintf(buf, len, ROW_FMT, "TASK", "STATE", "POLLS", "BUSY",

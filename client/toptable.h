@@ -57,6 +57,15 @@ void cat_top_header(char *buf, size_t len, unsigned int width);
 void cat_top_row(const struct cat_top_view *v, const struct cat_ts_task *t,
 		 char *buf, size_t len, unsigned int width);
 
+/*
+ * The thread table: per thread its polls, their time, and its off-CPU
+ * time by state: runnable (preempted or yielded), sleeping, I/O (iowait
+ * or D) and other (idle wait, stopped, ...).
+ */
+void cat_top_thread_header(char *buf, size_t len, unsigned int width);
+void cat_top_thread_row(const struct cat_ts_thread *t, char *buf, size_t len,
+			unsigned int width);
+
 /* "12.345" microseconds, exact, as report prints them */
 const char *cat_top_us(char buf[32], uint64_t ns);
 

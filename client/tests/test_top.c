@@ -26,7 +26,7 @@
  * Task 1 (A, site 0x8000): one poll, 1000..3000 on thread 101, inside
  * which it spawns task 2 (B, site 0x8100). B: woken at 4000, polled
  * 6000..6500 on 102; woken at 10000, polled 12000..12300, freed at 13000.
- * The trace ends at 20000.
+ * Thread 101 sleeps from 3400 to 3800. The trace ends at 20000.
  */
 static char *make_trace(void)
 {
@@ -37,6 +37,9 @@ static char *make_trace(void)
 	tb_entry(&b, 0, 1000, 101, TB_POLL, TASK_A, 0x9000);
 	tb_spawn(&b, 0, 1500, 101, TASK_B, 0x8100);
 	tb_ret(&b, 0, 3000, 101, TB_POLL, 0);
+	/* thread 101 sleeps 3400..3800 (off-CPU in S state) */
+	tb_switch(&b, 0, 3400, 101, TB_TGID, 0, 0, 1, 0);
+	tb_switch(&b, 0, 3800, 0, 0, 101, TB_TGID, 0, 0);
 	tb_entry(&b, 0, 4000, 101, TB_WAKE, TASK_B, 0x9100);
 	tb_poll(&b, 1, 6000, 500, 102, TASK_B);
 	tb_entry(&b, 0, 10000, 101, TB_WAKE, TASK_B, 0x9100);
@@ -207,6 +210,24 @@ TEST_F(top, sort_and_filter)
 	free(d);
 }
 
+/* --threads: per thread its polls, their time, its off-CPU time by state */
+TEST_F(top, thread_table)
+{
+	char *out = sh("%s top --batch --threads --replay %s 2>/dev/null",
+		       CATCTL, self->trace);
+
+	ASSERT_NE(NULL, out);
+	EXPECT_NE(NULL, strstr(out, "\n# threads: off-CPU time by state (us)\n"
+				    "  THREAD COMM               POLLS    POLL-TIME     RUNNABLE     SLEEPING           IO        OTHER\n"))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\n     101 tokio-runtime-w        1        2.000        0.000        0.400        0.000        0.000\n"))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\n     102 "));
+	EXPECT_NE(NULL, strstr(out, "        2        0.800        0.000        0.000        0.000        0.000\n"))
+		TH_LOG("%s", out);
+	free(out);
+}
+
 TEST(bad_arguments)
 {
 	char *s;
@@ -245,7 +266,8 @@ static char *screen_after(const char *name, const char *keys)
 /*
  * The terminal UI, in a detached tmux session of 120x30: it starts
  * playing, 's' sorts by the next column, '/' filters, Enter opens the
- * selected task's details with its histograms, Esc goes back, 'q' quits.
+ * selected task's details with its histograms, Esc goes back, 't' shows
+ * the threads and the tasks again, 'q' quits.
  */
 TEST_F(top, terminal_ui_under_tmux)
 {
@@ -282,6 +304,13 @@ TEST_F(top, terminal_ui_under_tmux)
 	EXPECT_NE(NULL, strstr(s, "scheduled time   n 2")) TH_LOG("%s", s);
 	free(s);
 	s = screen_after(name, "Escape");
+	EXPECT_NE(NULL, strstr(s, "TASK STATE")) TH_LOG("%s", s);
+	free(s);
+	s = screen_after(name, "t");
+	EXPECT_NE(NULL, strstr(s, "THREAD COMM")) TH_LOG("%s", s);
+	EXPECT_NE(NULL, strstr(s, "     101 tokio-runtime-w")) TH_LOG("%s", s);
+	free(s);
+	s = screen_after(name, "t");
 	EXPECT_NE(NULL, strstr(s, "TASK STATE")) TH_LOG("%s", s);
 	free(s);
 	s = screen_after(name, "q");

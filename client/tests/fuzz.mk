@@ -36,8 +36,8 @@ FUZZ_CC ?= clang
 FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I.. -I../../include -I/usr/include/libiberty
-FUZZ_LIBS := -ldw -lelf -lyajl -liberty -lz
-FUZZ_SRCS_rawfile := ../rawfile.c ../rebuild.c
+FUZZ_LIBS := -ldw -lelf -lyajl -liberty -lz -lncursesw
+FUZZ_SRCS_rawfile := ../rawfile.c ../rebuild.c ../spawnnest.c
 # all of catctl but its main()
 FUZZ_SRCS_convert := $(filter-out ../catctl.c,$(wildcard ../*.c))
 FUZZ_GEN := $(FUZZ_OUT)/gen_trace
@@ -67,7 +67,7 @@ $(FUZZ_OUT)/fuzz_convert: fuzz_convert.c $(FUZZ_SRCS_convert) $(wildcard ../*.h)
 $(FUZZ_GEN): gen_trace.c ../libcatctl.a
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -I.. -I../../include -o $@ gen_trace.c ../libcatctl.a \
-		-ldw -lelf -lyajl -liberty -lz
+		-ldw -lelf -lyajl -liberty -lz -lncursesw
 
 # t4p3w2l5 -> -t 4 -p 3 -w 2 -l 5
 $(FUZZ_OUT)/seeds/%.cat: $(FUZZ_GEN)

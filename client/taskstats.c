@@ -111,7 +111,6 @@ void cat_taskstats_task_new(struct cat_taskstats *ts,
 	k->sched_hist = k->poll_hist + 1;
 	k->id = t->id;
 	k->rb = t;
-	k->first_ns = t->first_seen_ns;
 	k->state = CAT_TS_IDLE;
 	ts->tasks[ts->ntasks++] = k;
 }
@@ -186,7 +185,6 @@ void cat_taskstats_poll(struct cat_taskstats *ts, const struct cat_rb_poll *p)
 	if (!k || !k->poll_hist)
 		return;
 	cat_hist_add(k->poll_hist, p->end_ns - p->start_ns);
-	k->poll_ns += p->end_ns - p->start_ns;
 	if (p->wake_ns && p->wake_ns <= p->start_ns) {
 		cat_hist_add(k->sched_hist, p->start_ns - p->wake_ns);
 		k->sched_ns += p->start_ns - p->wake_ns;
@@ -269,10 +267,8 @@ static void update(struct cat_taskstats *ts, struct cat_ts_task *k)
 	k->busy_ns = t->busy_ns;
 	k->longest_ns = t->longest_poll_ns;
 	k->spawn_blocking = t->spawn_blocking;
-	if (t->have_last) {
-		k->last_end_ns = t->last_end_ns;
+	if (t->have_last)
 		k->last_tid = t->last_tid;
-	}
 	if (!k->parent && t->spawner_task) {
 		struct cat_ts_task *p = cat_taskstats_find(ts, t->spawner_task);
 
@@ -298,7 +294,6 @@ void cat_taskstats_task_end(struct cat_taskstats *ts,
 	if (!k || !k->rb)
 		return;
 	update(ts, k);
-	k->end_ns = t->end_ns;
 	if (t->state == CAT_TASK_FREED)
 		k->state = CAT_TS_DONE;
 	k->rb = NULL;		/* the rebuild frees it after this call */

@@ -53,8 +53,7 @@ struct cat_ts_task {
 	/* wake calls on it (wake probe hits), from inside its own poll */
 	uint32_t woken, woken_self;
 	uint64_t busy_ns;		/* poll time minus off-CPU time */
-	uint64_t poll_ns, sched_ns, idle_ns, longest_ns;
-	uint64_t first_ns, last_end_ns, end_ns;
+	uint64_t sched_ns, idle_ns, longest_ns;
 	uint32_t last_tid;
 	bool spawn_blocking;		/* meant to block: no poll lints */
 	/* NULL after the task ended, unless the table keeps them */

@@ -1089,6 +1089,9 @@ int cat_json_finish(struct cat_json *j, const struct cat_rb_stats *st)
 		kint(j, "unmatched_returns", (long long)st->unmatched_returns);
 		kint(j, "cut_slices", (long long)st->cut_slices);
 		kint(j, "nested_spawns", (long long)st->nested_spawns);
+		kint(j, "late_orphan_sites", (long long)st->late_orphan_sites);
+		kint(j, "orphan_waits_dropped",
+		     (long long)st->orphan_waits_dropped);
 		yajl_gen_map_close(j->g);
 	}
 	yajl_gen_map_close(j->g);

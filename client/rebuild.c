@@ -22,13 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "orphansite.h"
 #include "rebuild.h"
 #include "spawnnest.h"
 #include "spawnsite.h"
 
 #define MAX_DEPTH	1024	/* frames kept per thread */
-#define MAX_SITES	256	/* recent spawn site probes kept */
-#define ORPHAN_MAX_AGE	10000000000ull	/* 10 s */
 #define MAX_TGIDS	CAT_MAX_TARGETS
 
 /* ------------------------------------------------------------------ */
@@ -281,18 +280,7 @@ struct cat_rebuild {
 	bool bias_known;
 	uint64_t now;
 	struct cat_rb_stats stats;
-	/*
-	 * The last MAX_SITES site probes: one whose task probe never came
-	 * (inlined: tokio's spawn_blocking in release builds) is an orphan,
-	 * adopted by the next task instance that appears without a spawn.
-	 */
-	struct site_rec {
-		uint64_t seq, ns, ra;
-		const struct cat_backtrace *bt;
-		uint32_t tid;
-		bool blocking, used;
-	} sites[MAX_SITES];
-	uint64_t site_seq;
+	struct cat_orphans orphans;	/* orphansite.h */
 	struct cat_probe unknown;	/* stands in for ids not in the table */
 };
 
@@ -470,22 +458,13 @@ static const struct cat_rb_task *running_task(struct rb_thread *t)
 
 static void site_used(struct cat_rebuild *rb, uint64_t seq)
 {
-	struct site_rec *r = &rb->sites[seq % MAX_SITES];
-
-	if (r->seq == seq)
-		r->used = true;
+	cat_orphans_used(&rb->orphans, seq);
 }
 
 static void site_new(struct cat_rebuild *rb, struct rb_thread *t)
 {
-	uint64_t seq = ++rb->site_seq;
-	struct site_rec *r = &rb->sites[seq % MAX_SITES];
-
-	*r = (struct site_rec){
-		.seq = seq, .ns = t->site_ns, .ra = t->site_ret, .bt = t->site_bt,
-		.tid = t->pub.tid, .blocking = t->site_blocking,
-	};
-	t->site_seq = seq;
+	t->site_seq = cat_orphans_add(&rb->orphans, t->site_ns, t->site_ret,
+				      t->pub.tid, t->site_blocking);
 }
 
 static bool in_spawn_call(struct rb_thread *t)
@@ -496,40 +475,69 @@ static bool in_spawn_call(struct rb_thread *t)
 	return false;
 }
 
+/* Give @k the orphan site @s (orphansite.h). */
+static void take_site(struct cat_rebuild *rb, struct cat_rb_task *k,
+		      const struct cat_orphan_site *s)
+{
+	struct rb_thread *st = cat_map_get(&rb->threads, s->tid);
+
+	if (st && st->site_valid && st->site_seq == s->seq)
+		st->site_valid = false;
+	k->spawn_ns = s->ns;
+	k->spawn_tid = s->tid;
+	k->spawn_call_vaddr = s->ra ? s->ra - rb->bias : 0;
+	k->spawn_bt = s->bt;
+	k->spawn_blocking = s->blocking;
+	k->spawn_guessed = true;
+	if (rb->sink.task_spawned)
+		rb->sink.task_spawned(rb->sink.ctx, k);
+}
+
+/* A site settled after task (@ptr, @id) first ran: a late adoption. */
+static bool take_late(void *ctx, uint64_t ptr, uint64_t id,
+		      const struct cat_orphan_site *s)
+{
+	struct cat_rebuild *rb = ctx;
+	struct cat_rb_task *k = cat_map_get(&rb->tasks, ptr);
+
+	if (!k || k->id != id || k->spawn_ns)
+		return false;
+	take_site(rb, k, s);
+	rb->stats.late_orphan_sites++;
+	/* a sink may have looked its site up already */
+	if (rb->sink.task_resited)
+		rb->sink.task_resited(rb->sink.ctx, k);
+	return true;
+}
+
 /*
- * @k appeared in a poll without a spawn: give it the oldest orphan site
- * (not used by a task probe, not in the middle of a spawn call on its
- * thread, recent). A FIFO pairing, the only evidence left when the task
- * probe of that spawn is inlined.
+ * @t moved on from its site: without its task probe by now, the site is
+ * an orphan for a task that appears without a spawn.
  */
+static bool site_settled(struct cat_rebuild *rb, const struct rb_thread *t)
+{
+	const struct cat_orphan_site *s = cat_orphans_get(&rb->orphans,
+							  t->site_seq);
+
+	return !s || s->settled;
+}
+
+static void site_settle(struct cat_rebuild *rb, struct rb_thread *t)
+{
+	if (t->site_valid)
+		cat_orphans_settle(&rb->orphans, t->site_seq, rb->now,
+				   take_late, rb);
+}
+
+/* @k appeared in a poll without a spawn: an orphan site, now or later. */
 static void adopt_orphan_site(struct cat_rebuild *rb, struct cat_rb_task *k)
 {
-	uint64_t first = rb->site_seq > MAX_SITES ? rb->site_seq - MAX_SITES + 1 : 1;
+	const struct cat_orphan_site *s;
 
-	for (uint64_t seq = first; seq <= rb->site_seq; seq++) {
-		struct site_rec *r = &rb->sites[seq % MAX_SITES];
-		struct rb_thread *st;
-
-		if (r->seq != seq || r->used || r->ns > rb->now ||
-		    rb->now - r->ns > ORPHAN_MAX_AGE)
-			continue;
-		st = cat_map_get(&rb->threads, r->tid);
-		if (st && st->site_valid && st->site_seq == seq) {
-			if (in_spawn_call(st))
-				continue;	/* its task probe may still come */
-			st->site_valid = false;
-		}
-		r->used = true;
-		k->spawn_ns = r->ns;
-		k->spawn_tid = r->tid;
-		k->spawn_call_vaddr = r->ra ? r->ra - rb->bias : 0;
-		k->spawn_bt = r->bt;
-		k->spawn_blocking = r->blocking;
-		k->spawn_guessed = true;
-		if (rb->sink.task_spawned)
-			rb->sink.task_spawned(rb->sink.ctx, k);
-		return;
-	}
+	s = cat_orphans_adopt(&rb->orphans, k->ptr, k->id, rb->now);
+	rb->stats.orphan_waits_dropped = rb->orphans.dropped_waits;
+	if (s)
+		take_site(rb, k, s);
 }
 
 /*
@@ -683,6 +691,8 @@ static void close_top(struct cat_rebuild *rb, struct rb_thread *t,
 		 */
 		if (is_spawn_role(f->probe))
 			site_used(rb, t->site_seq);
+		else
+			site_settle(rb, t);
 		t->site_valid = false;
 	}
 	if (cut != CAT_CUT_NONE)
@@ -885,6 +895,8 @@ static int on_entry(struct cat_rebuild *rb, const struct cat_rec_probe_entry *e)
 	t->cpu = e->h.cpu;
 	t->exited = false;	/* running after all: the tid was reused */
 	thread_on(rb, t, e->h.time_ns, false);	/* missed a switch-in */
+	if (t->site_valid && !is_spawn_role(p) && !in_spawn_call(t))
+		site_settle(rb, t);	/* the thread moved on */
 	if (!rb->bias_known && p != &rb->unknown && p->vaddr && e->ip) {
 		rb->bias = e->ip - p->vaddr;
 		rb->bias_known = true;
@@ -937,7 +949,8 @@ static int on_entry(struct cat_rebuild *rb, const struct cat_rec_probe_entry *e)
 		 */
 		if (!(p->mode & CAT_PROBE_RETURN) &&
 		    !(t->site_valid && t->site_depth <= t->depth &&
-		      t->site_probe != p)) {
+		      t->site_probe != p && !site_settled(rb, t))) {
+			site_settle(rb, t);	/* replaced */
 			t->site_probe = p;
 			t->site_valid = true;
 			t->site_depth = t->depth;
@@ -1233,12 +1246,13 @@ static void on_stack(struct cat_rebuild *rb, const struct cat_rec_probe_stack *k
 		f->sp = k->regs[CAT_STACK_REG_SP];
 	} else if (t->site_valid && t->site_probe == p &&
 		   t->site_ns == k->h.time_ns && !t->site_bt) {
-		struct site_rec *r = &rb->sites[t->site_seq % MAX_SITES];
+		struct cat_orphan_site *r = cat_orphans_get(&rb->orphans,
+							    t->site_seq);
 
 		t->site_bt = rb->opts.spawn_stack(rb->opts.spawn_stack_ctx, k,
 						  rb->bias);
 		t->site_sp = k->regs[CAT_STACK_REG_SP];
-		if (r->seq == t->site_seq)
+		if (r)
 			r->bt = t->site_bt;
 	}
 }
@@ -1353,6 +1367,10 @@ void cat_rebuild_finish(struct cat_rebuild *rb, uint64_t end_ns)
 
 	if (end_ns < rb->now)
 		end_ns = rb->now;
+	/* the trace ended: a task probe no longer comes */
+	for (size_t i = 0; i < rb->threads.cap; i++)
+		if (rb->threads.vals[i])
+			site_settle(rb, rb->threads.vals[i]);
 	for (size_t i = 0; i < rb->threads.cap; i++) {
 		struct rb_thread *t = rb->threads.vals[i];
 

@@ -261,9 +261,13 @@ struct cat_rb_sink {
 	void (*thread)(void *ctx, const struct cat_rb_thread *t);
 	/* a task instance is born (first sight) */
 	void (*task_new)(void *ctx, struct cat_rb_task *t);
-	/* its spawn site became known */
+	/*
+	 * its spawn site became known; after its first polls when it
+	 * adopted a site that settled late (orphansite.h), then followed
+	 * by task_resited
+	 */
 	void (*task_spawned)(void *ctx, struct cat_rb_task *t);
-	/* its site moved to spawn_nested_frame (spawnnest.h) */
+	/* its site changed: spawn_nested_frame (spawnnest.h), a late site */
 	void (*task_resited)(void *ctx, struct cat_rb_task *t);
 	void (*poll)(void *ctx, const struct cat_rb_poll *p);
 	void (*slice)(void *ctx, const struct cat_rb_slice *s);
@@ -304,6 +308,8 @@ struct cat_rb_stats {
 	uint64_t max_threads;
 	uint64_t max_live_tasks;
 	uint64_t nested_spawns;		/* spawnnest.h: library's own tasks */
+	uint64_t late_orphan_sites;	/* orphansite.h: adopted after a poll */
+	uint64_t orphan_waits_dropped;	/* ... could not wait: queue full */
 };
 
 struct cat_rebuild;

@@ -37,7 +37,7 @@ FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I.. -I../../include -I/usr/include/libiberty
 FUZZ_LIBS := -ldw -lelf -lyajl -liberty -lz -lncursesw
-FUZZ_SRCS_rawfile := ../rawfile.c ../rebuild.c ../spawnnest.c
+FUZZ_SRCS_rawfile := ../rawfile.c ../rebuild.c ../spawnnest.c ../orphansite.c
 # all of catctl but its main()
 FUZZ_SRCS_convert := $(filter-out ../catctl.c,$(wildcard ../*.c))
 FUZZ_GEN := $(FUZZ_OUT)/gen_trace

@@ -984,6 +984,87 @@ TEST(site_inside_a_spawn_is_not_an_orphan)
 	free(s);
 }
 
+/*
+ * Found in CI (tokio_shapes, 6.12): between the site probe of a
+ * tokio::spawn and its task probe, another thread first polled tokio's
+ * own block_in_place task (no spawn seen) and took that site. A site is
+ * an orphan only once its thread has moved on.
+ */
+TEST(site_before_its_task_probe_is_not_an_orphan)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 10, 1, P_OTHER, 0, 0);		/* learn the bias */
+	ret(rb, 0, 11, 1, P_OTHER);
+	entry_flags(rb, 0, 100, 1, P_SITE, 0, 0, BIAS + 0x1229);
+	entry(rb, 1, 110, 2, P_POLL, TASK_A, 0);	/* no spawn of its own */
+	ret(rb, 1, 115, 2, P_POLL);
+	entry_flags(rb, 0, 120, 1, P_BIND, 0, 0, BIAS + 0x7777);
+	ret2(rb, 0, 130, 1, P_BIND, TASK_B, 0);
+	entry(rb, 0, 140, 1, P_OTHER, 0, 0);		/* moves on */
+	ret(rb, 0, 141, 1, P_OTHER);
+	entry(rb, 1, 150, 2, P_POLL, TASK_B, 0);
+	ret(rb, 1, 160, 2, P_POLL);
+	cat_rebuild_finish(rb, 200);
+	ASSERT_EQ(2, s->nended);
+	EXPECT_EQ(1, s->ended[0]);
+	EXPECT_EQ(0, s->end_spawn_call[0]);		/* TASK_A: unknown */
+	EXPECT_EQ(0x1229, s->end_spawn_call[1]);	/* TASK_B: its own */
+	EXPECT_EQ(0, cat_rebuild_stats(rb)->late_orphan_sites);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
+/*
+ * The blocking pool can poll an inlined spawn_blocking's task before the
+ * spawning thread records anything else: the task waits, and takes the
+ * site when it settles - but never a site made after its first poll.
+ */
+TEST(orphan_site_adopted_when_it_settles)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 10, 1, P_OTHER, 0, 0);		/* learn the bias */
+	ret(rb, 0, 11, 1, P_OTHER);
+	entry_flags(rb, 0, 100, 1, P_SITE, 0, 0, BIAS + 0x2222);
+	entry(rb, 1, 110, 2, P_POLL, TASK_A, 0);	/* before it settles */
+	ret(rb, 1, 120, 2, P_POLL);
+	entry(rb, 0, 130, 1, P_OTHER, 0, 0);		/* settles: TASK_A's */
+	ret(rb, 0, 131, 1, P_OTHER);
+	entry(rb, 1, 140, 2, P_FREE, TASK_A, 0);
+	/* a task waiting for an in-flight site ... */
+	entry_flags(rb, 0, 200, 1, P_SITE, 0, 0, BIAS + 0x3333);
+	entry(rb, 1, 210, 2, P_POLL, TASK_B, 0);
+	ret(rb, 1, 220, 2, P_POLL);
+	entry_flags(rb, 0, 230, 1, P_BIND, 0, 0, BIAS + 0x7777);
+	ret2(rb, 0, 240, 1, P_BIND, 0x7f0000009000ull, 0);
+	/* ... does not take one made after its first poll */
+	entry_flags(rb, 0, 300, 1, P_SITE, 0, 0, BIAS + 0x4444);
+	entry(rb, 0, 310, 1, P_OTHER, 0, 0);
+	ret(rb, 0, 311, 1, P_OTHER);
+	entry(rb, 1, 400, 2, P_POLL, 0x7f0000009000ull, 0);
+	ret(rb, 1, 410, 2, P_POLL);
+	entry(rb, 1, 500, 2, P_POLL, 0x7f000000a000ull, 0);
+	ret(rb, 1, 510, 2, P_POLL);
+	cat_rebuild_finish(rb, 600);
+	ASSERT_EQ(4, s->nended);
+	EXPECT_EQ(1, s->ended[0]);			/* TASK_A, freed */
+	EXPECT_EQ(0x2222, s->end_spawn_call[0]);
+	EXPECT_EQ(2, s->ended[1]);			/* TASK_B */
+	EXPECT_EQ(0, s->end_spawn_call[1]);
+	EXPECT_EQ(3, s->ended[2]);			/* bound at 240 */
+	EXPECT_EQ(0x3333, s->end_spawn_call[2]);
+	EXPECT_EQ(4, s->ended[3]);			/* the orphan at 300 */
+	EXPECT_EQ(0x4444, s->end_spawn_call[3]);
+	EXPECT_EQ(1, cat_rebuild_stats(rb)->late_orphan_sites);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
 /* A runtime's wrapper future (ctx TASK) is not the task's location. */
 TEST(location_skips_runtime_wrappers)
 {

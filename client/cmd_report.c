@@ -642,7 +642,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: catctl report TRACE.cat [options]\n"
-		"One row per task instance, then the worst polls.\n"
+		"One row per task instance, per-site percentiles, the task\n"
+		"tree, lints (long-poll, never-yielded, self-wakes,\n"
+		"wake-storm, alive-at-exit), then the worst polls.\n"
 		"\n"
 		"  -f, --format text|json      output format (text)\n"
 		"  -n, --top N                 worst polls to list (10)\n"

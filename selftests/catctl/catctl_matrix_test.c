@@ -10,6 +10,8 @@
  *    spawned there, each with the program's poll count (exact where the
  *    program makes it so), a spawn_blocking task flagged as one, and a
  *    named task (tokio::task::Builder) under its name;
+ *  - each task has exactly the lints (report's "lints") that the program
+ *    says its site's tasks trigger, where it says (tokio_lints);
  *  - no task the program spawned is missing: the tasks found at the
  *    program's sites add up to all it spawned, and their polls to the
  *    exact total where the program prints one.
@@ -67,6 +69,8 @@ PROG(tokio_shapes_release, "release/tokio_shapes");
 PROG(tokio_shapes_debug, "debug/tokio_shapes");
 PROG(smol_executors_release, "release/smol_executors");
 PROG(smol_executors_debug, "debug/smol_executors");
+PROG(tokio_lints_release, "release/tokio_lints");
+PROG(tokio_lints_debug, "debug/tokio_lints");
 #ifdef CATCTL_SET_CURRENT
 PROG(tokio_multi_release, "release/tokio_multi");
 PROG(tokio_multi_debug, "debug/tokio_multi");
@@ -137,7 +141,8 @@ static void run_untraced(struct __test_metadata *_metadata,
 static bool blocks_on_purpose(const char *name)
 {
 	return !strcmp(name, "blocking_sleep") || !strcmp(name, "cpu_loop") ||
-	       !strcmp(name, "block_in_place");
+	       !strcmp(name, "block_in_place") ||
+	       !strcmp(name, "long_poll") || !strcmp(name, "never_yielded");
 }
 
 TEST_F_TIMEOUT(prog, agrees_with_program, 900)
@@ -206,6 +211,12 @@ TEST_F_TIMEOUT(prog, agrees_with_program, 900)
 			 * otherwise), so a name cannot always be recovered;
 			 * one the report gives must be the right one.
 			 */
+			if (s->lints[0]) {
+				EXPECT_TRUE(exp_same_lints(s->lints, t->lints))
+					TH_LOG("%s at %s (task %ld): lints \"%s\", expected %s",
+					       s->name, s->where, t->id,
+					       t->lints, s->lints);
+			}
 			if (s->task_name[0] && t->has_name) {
 				EXPECT_STREQ(s->task_name, t->name)
 					TH_LOG("%s at %s (task %ld): wrong name",

@@ -36,6 +36,7 @@ struct exp_site {
 	long polls_min;		/* -1: not printed */
 	long polls_max;		/* -1: no upper bound */
 	bool blocking;		/* spawn_blocking_line= */
+	char lints[128];	/* lints=a,b or "none"; "": not printed */
 };
 
 struct exp_program {
@@ -53,6 +54,7 @@ struct exp_task {
 	bool spawn_blocking;
 	long site_frame;	/* spawn_site_frame, -1: no backtrace site */
 	char spawned_inside[256];	/* a library's own task: "" if not */
+	char lints[128];	/* the report's lints, comma-separated */
 };
 
 struct exp_report {
@@ -115,6 +117,7 @@ static inline int exp_parse_program(const char *path, struct exp_program *e)
 			exp_kv_str(s, "name", st->name, sizeof(st->name));
 			exp_kv_str(s, "task_name", st->task_name,
 				   sizeof(st->task_name));
+			exp_kv_str(s, "lints", st->lints, sizeof(st->lints));
 			st->tasks = exp_kv_long(s, "tasks");
 			st->polls_min = exp_kv_long(s, "polls");
 			st->polls_max = st->polls_min;
@@ -154,6 +157,38 @@ static inline bool exp_polls_ok(const struct exp_site *s, long polls)
 	return s->polls_max < 0 || polls <= s->polls_max;
 }
 
+/*
+ * Does the report's comma-separated lint list @got hold exactly the
+ * lints of @want ("none": no lint), in any order?
+ */
+static inline bool exp_same_lints(const char *want, const char *got)
+{
+	char w[128], *save = NULL, *name;
+	size_t n = 0, ngot = 0;
+
+	if (!strcmp(want, "none"))
+		return !got[0];
+	snprintf(w, sizeof(w), "%s", want);
+	for (name = strtok_r(w, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save)) {
+		size_t len = strlen(name);
+		const char *p = got;
+		bool found = false;
+
+		while (!found && (p = strstr(p, name))) {
+			found = (p == got || p[-1] == ',') &&
+				(p[len] == ',' || !p[len]);
+			p += len;
+		}
+		if (!found)
+			return false;
+		n++;
+	}
+	for (const char *p = got; *p; p++)
+		ngot += *p == ',';
+	return got[0] && ngot + 1 == n;
+}
+
 /* The task table of "catctl report --format json". */
 static inline int exp_parse_report(const char *path, struct exp_report *r,
 				   char *err, size_t errlen)
@@ -169,6 +204,7 @@ static inline int exp_parse_report(const char *path, struct exp_report *r,
 	static const char *bp_path[] = { "blocking_polls", NULL };
 	static const char *sf_path[] = { "spawn_site_frame", NULL };
 	static const char *in_path[] = { "spawned_inside", NULL };
+	static const char *lints_path[] = { "lints", NULL };
 	yajl_val root, tasks, v;
 	size_t len, i;
 	char *text = cat_slurp(path, &len);
@@ -212,6 +248,16 @@ static inline int exp_parse_report(const char *path, struct exp_report *r,
 		v = yajl_tree_get(t, in_path, yajl_t_string);
 		snprintf(tk->spawned_inside, sizeof(tk->spawned_inside), "%s",
 			 v ? YAJL_GET_STRING(v) : "");
+		v = yajl_tree_get(t, lints_path, yajl_t_array);
+		for (size_t l = 0; v && l < YAJL_GET_ARRAY(v)->len; l++) {
+			yajl_val n = YAJL_GET_ARRAY(v)->values[l];
+			size_t o = strlen(tk->lints);
+
+			if (YAJL_IS_STRING(n))
+				snprintf(tk->lints + o, sizeof(tk->lints) - o,
+					 "%s%s", o ? "," : "",
+					 YAJL_GET_STRING(n));
+		}
 	}
 	yajl_tree_free(root);
 	return 0;

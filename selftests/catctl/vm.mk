@@ -15,7 +15,7 @@
 CATCTL_OUT := $(OUT)/catctl
 CATCTL_APP := $(CATCTL_OUT)/app
 RUST_PROGS := tokio_multi tokio_bench asyncstd_demo tokio_local tokio_shapes \
-	      smol_executors smol_demo
+	      smol_executors smol_demo tokio_lints
 CATCTL_TESTS := catctl_test catctl_libs_test catctl_shapes_test
 CATCTL_CURRENT ?= yes
 # Where the programs come from: another build of selftests/rust (e.g.

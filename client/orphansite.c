@@ -118,3 +118,30 @@ const struct cat_orphan_site *cat_orphans_adopt(struct cat_orphans *o,
 	};
 	return NULL;
 }
+
+const struct cat_orphan_site *cat_orphans_forsake(struct cat_orphans *o,
+						  uint64_t ptr, uint64_t id)
+{
+	struct cat_orphan_wait w;
+	unsigned int i;
+	uint64_t first;
+
+	for (i = 0; i < o->nwaits; i++)
+		if (o->waits[i].ptr == ptr && o->waits[i].id == id)
+			break;
+	if (i == o->nwaits)
+		return NULL;
+	w = o->waits[i];
+	drop_wait(o, i);
+	first = w.max_seq >= CAT_ORPHAN_SITES ?
+		w.max_seq - CAT_ORPHAN_SITES + 1 : 1;
+	for (uint64_t seq = first; seq <= w.max_seq; seq++) {
+		struct cat_orphan_site *s = cat_orphans_get(o, seq);
+
+		if (s && site_fits(s, w.ns)) {
+			s->used = true;
+			return s;
+		}
+	}
+	return NULL;
+}

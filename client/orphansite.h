@@ -91,4 +91,17 @@ const struct cat_orphan_site *cat_orphans_adopt(struct cat_orphans *o,
 						uint64_t ptr, uint64_t id,
 						uint64_t now);
 
+/*
+ * Task (@ptr, @id) ends while it still waits for a site to settle: the
+ * oldest site that existed when it first ran and nobody took, settled or
+ * not, marked used; NULL if there is none or the task was not waiting.
+ * The site's thread may not have moved on yet, but the task will not be
+ * there when it does, and a spawnless task that ends inside the few
+ * microseconds between a site probe and its task probe is rarer than one
+ * whose site settles only when the program ends (spawn_blocking last in
+ * a loop, then the thread parks).
+ */
+const struct cat_orphan_site *cat_orphans_forsake(struct cat_orphans *o,
+						  uint64_t ptr, uint64_t id);
+
 #endif /* CAT_ORPHANSITE_H */

@@ -424,12 +424,27 @@ static void flush_held(struct cat_rebuild *rb, struct cat_rb_task *k,
 }
 
 /* The instance is over: last poll out, task_end, free (unless polling). */
+static void take_site(struct cat_rebuild *rb, struct cat_rb_task *k,
+		      const struct cat_orphan_site *s);
+
 static void release_task(struct cat_rebuild *rb, struct cat_rb_task *k,
 			 enum cat_poll_result res)
 {
+	const struct cat_orphan_site *s;
+
 	flush_held(rb, k, res);
 	if (k->open_polls)
 		return;		/* freed when its last poll frame closes */
+	if (!k->spawn_ns) {
+		/* it waited for a site that has not settled: now or never */
+		s = cat_orphans_forsake(&rb->orphans, k->ptr, k->id);
+		if (s) {
+			take_site(rb, k, s);
+			rb->stats.late_orphan_sites++;
+			if (rb->sink.task_resited)
+				rb->sink.task_resited(rb->sink.ctx, k);
+		}
+	}
 	if (rb->sink.task_end)
 		rb->sink.task_end(rb->sink.ctx, k);
 	free(k);	/* and its held poll, see struct rb_task */

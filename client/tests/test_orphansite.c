@@ -109,4 +109,39 @@ TEST(expiry_and_full_queue)
 	EXPECT_EQ(NULL, cat_orphans_get(&o, 0));
 }
 
+/*
+ * A waiting task that ends takes the oldest site that existed when it
+ * first ran, settled or not (two spawn_blocking in a loop: the second
+ * settles only when the spawning thread next records a probe, long after
+ * its task ended); one that never waited, or whose sites were all taken,
+ * gets none.
+ */
+TEST(forsaken_wait)
+{
+	static struct cat_orphans o;
+	struct took t = { 0 };
+	uint64_t a, b, c;
+
+	cat_orphans_init(&o);
+	a = cat_orphans_add(&o, 100, 0x1000, 1, true);
+	b = cat_orphans_add(&o, 110, 0x1000, 1, true);
+	cat_orphans_settle(&o, a, 110, take, &t);	/* replaced by b */
+	EXPECT_EQ(a, cat_orphans_adopt(&o, 0xa, 1, 120)->seq);
+	EXPECT_EQ(NULL, cat_orphans_adopt(&o, 0xb, 2, 125));
+	c = cat_orphans_add(&o, 130, 0x2000, 2, false);	/* too new for 0xb */
+	EXPECT_EQ(NULL, cat_orphans_forsake(&o, 0xa, 1));	/* not waiting */
+	EXPECT_EQ(b, cat_orphans_forsake(&o, 0xb, 2)->seq);
+	EXPECT_TRUE(cat_orphans_get(&o, b)->used);
+	EXPECT_FALSE(cat_orphans_get(&o, c)->used);
+	EXPECT_EQ(0, o.nwaits);
+	EXPECT_EQ(NULL, cat_orphans_forsake(&o, 0xb, 2));	/* once */
+	cat_orphans_settle(&o, b, 200, take, &t);
+	EXPECT_EQ(0, t.n);				/* already taken */
+	/* the only site it could have had went to its own task probe */
+	EXPECT_EQ(NULL, cat_orphans_adopt(&o, 0xc, 3, 140));
+	cat_orphans_used(&o, c);
+	EXPECT_EQ(NULL, cat_orphans_forsake(&o, 0xc, 3));
+	EXPECT_EQ(0, o.nwaits);
+}
+
 TEST_HARNESS_MAIN

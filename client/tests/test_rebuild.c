@@ -1065,6 +1065,41 @@ TEST(orphan_site_adopted_when_it_settles)
 	free(s);
 }
 
+/*
+ * Found in the VM (tokio 1.53 release, tokio_shapes): two spawn_blocking
+ * in a loop, then the spawning thread parks without another probe. The
+ * second site settles only at the end of the trace, long after its task
+ * ran and was freed: the task takes it when it ends.
+ */
+TEST(waiting_task_takes_its_site_when_it_ends)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 10, 1, P_OTHER, 0, 0);		/* learn the bias */
+	ret(rb, 0, 11, 1, P_OTHER);
+	entry_flags(rb, 0, 100, 1, P_SITE, 0, 0, BIAS + 0x1229);
+	entry_flags(rb, 0, 110, 1, P_SITE, 0, 0, BIAS + 0x122a);
+	entry(rb, 1, 120, 2, P_POLL, TASK_A, 0);	/* the first, settled */
+	entry(rb, 2, 125, 3, P_POLL, TASK_B, 0);	/* waits for the second */
+	ret(rb, 1, 130, 2, P_POLL);
+	ret(rb, 2, 135, 3, P_POLL);
+	entry(rb, 1, 140, 2, P_FREE, TASK_A, 0);
+	ret(rb, 1, 141, 2, P_FREE);
+	entry(rb, 2, 150, 3, P_FREE, TASK_B, 0);
+	ret(rb, 2, 151, 3, P_FREE);
+	cat_rebuild_finish(rb, 600);
+	ASSERT_EQ(2, s->nended);
+	EXPECT_EQ(1, s->ended[0]);
+	EXPECT_EQ(0x1229, s->end_spawn_call[0]);
+	EXPECT_EQ(2, s->ended[1]);
+	EXPECT_EQ(0x122a, s->end_spawn_call[1]);
+	EXPECT_EQ(1, cat_rebuild_stats(rb)->late_orphan_sites);
+	cat_rebuild_free(rb);
+	free(s);
+}
+
 /* A runtime's wrapper future (ctx TASK) is not the task's location. */
 TEST(location_skips_runtime_wrappers)
 {

@@ -158,11 +158,19 @@ TEST_F_TIMEOUT(prog, agrees_with_program, 900)
 			 prog, "--raw", self->run.raw, "-o", self->run.json,
 			 "--", (char *)variant->arg1, (char *)variant->arg2,
 			 NULL };
-	char *rargv[] = { CATCTL, "report", "--format", "json", self->run.raw,
-			  NULL };
+	/*
+	 * The long-poll limit a TCG guest can hold to: the first poll of a
+	 * debug build's task runs cold, freshly translated code and takes
+	 * up to 12 ms there (tokio_lints' quiet task on 6.1), above the
+	 * default 10 ms. tokio_lints holds its long poll for 200 ms.
+	 */
+	char *rargv[] = { CATCTL, "report", "--format", "json",
+			  "--long-poll-us", "50000", self->run.raw, NULL };
 	long own_tasks = 0, total_polls = 0;
 	int i, j, status;
 
+	if (cf_debug_elsewhere(variant->prog))
+		SKIP(return, CF_DEBUG_ELSEWHERE_MSG);
 	snprintf(prog, sizeof(prog), "%s/%s", PROG_DIR, variant->prog);
 	if (!variant->arg1)
 		argv[10] = NULL;

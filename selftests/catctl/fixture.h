@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "spawn.h"
@@ -74,6 +75,25 @@ static inline void cf_run_finish(struct cf_run *r, bool keep,
 	if (system(cmd))
 		fprintf(stderr, "# cannot remove %s\n", r->dir);
 }
+
+/*
+ * Is @prog ("debug/x", "release/x") a debug build that this boot leaves
+ * to another kernel? A debug build differs from its release build only in
+ * what catctl reads from the binary (inlining, DWARF, symbols), never in
+ * what the kernel does, so vm/check traces debug builds on one kernel of
+ * the matrix (DEBUG_KVERS, the newest by default) and release builds on
+ * all of them: the guest gets CAT_VARIANTS=release on the others (the
+ * kernel command line's cat_variants=, see vm/init).
+ */
+static inline bool cf_debug_elsewhere(const char *prog)
+{
+	const char *v = getenv("CAT_VARIANTS");
+
+	return v && !strcmp(v, "release") && !strncmp(prog, "debug/", 6);
+}
+
+#define CF_DEBUG_ELSEWHERE_MSG \
+	"debug build: traced on the DEBUG_KVERS kernel only (Documentation/testing.rst)"
 
 /*
  * Run @argv (catctl, a program) with stdout in @out and stderr in @err and

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zz_faults_reload_test.c - rmmod and insmod cat.ko 20 times, each time
+ * zz_faults_reload_test.c - rmmod and insmod cat.ko 10 times, each time
  * while "catctl start" is tracing a tokio program.
  *
  * zz_rmmod_test unloads under the module's own test sessions; this one
@@ -21,7 +21,7 @@
 #include "kselftest_harness.h"
 #include "faults.h"
 
-#define CYCLES		20
+#define CYCLES		10
 #define WARMUP		3	/* cycles before the first measurement */
 /*
  * MemAvailable moves by up to ~40 MiB between cycles with nothing leaked

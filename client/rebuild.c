@@ -719,6 +719,15 @@ static void close_top(struct cat_rebuild *rb, struct rb_thread *t,
 		uint64_t dur = end - f->start_ns;
 		unsigned int blocking = 0;
 		bool pool = f->blocking_pool || k->spawn_blocking;
+		/*
+		 * A later poll of the task already ended while this frame was
+		 * open: the runtime rescheduled the task from the tail of
+		 * this call (async-task's run() schedules a task woken during
+		 * its poll before it returns) and another thread ran it. This
+		 * poll was Pending; the later one stays the held one.
+		 */
+		bool older = k->held_valid &&
+			     ((struct cat_rb_poll *)k->held)->start_ns > f->start_ns;
 
 		if (f->offcpu_vol_ns > rb->opts.block_offcpu_ns)
 			blocking |= CAT_BLOCK_OFFCPU;
@@ -739,10 +748,12 @@ static void close_top(struct cat_rebuild *rb, struct rb_thread *t,
 			k->nblocking++;
 		if (!k->future_vaddr)
 			k->future_vaddr = f->future_vaddr;
-		k->have_last = true;
-		k->last_start_ns = f->start_ns;
-		k->last_end_ns = end;
-		k->last_tid = t->pub.tid;
+		if (!older) {
+			k->have_last = true;
+			k->last_start_ns = f->start_ns;
+			k->last_end_ns = end;
+			k->last_tid = t->pub.tid;
+		}
 		if (cut == CAT_CUT_END)
 			k->state = CAT_TASK_POLLING;
 
@@ -751,7 +762,7 @@ static void close_top(struct cat_rebuild *rb, struct rb_thread *t,
 		 * place (after the previous one is out), not built and copied.
 		 */
 		p = &tmp;
-		if (cut == CAT_CUT_NONE && !k->dead) {
+		if (cut == CAT_CUT_NONE && !k->dead && !older) {
 			flush_held(rb, k, CAT_POLL_PENDING);
 			p = k->held;
 		}
@@ -786,6 +797,9 @@ static void close_top(struct cat_rebuild *rb, struct rb_thread *t,
 		p->prev_tid = f->prev_tid;
 		if (cut != CAT_CUT_NONE) {
 			p->result = CAT_POLL_UNKNOWN;
+			emit_poll(rb, p);
+		} else if (older) {
+			p->result = CAT_POLL_PENDING;
 			emit_poll(rb, p);
 		} else if (k->dead) {
 			/* freed inside its own poll: that poll completed it */

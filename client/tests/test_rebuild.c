@@ -1100,6 +1100,39 @@ TEST(waiting_task_takes_its_site_when_it_ends)
 	free(s);
 }
 
+/*
+ * Found in CI (async-std release, 6.1): async-task's run() schedules a
+ * task woken during its poll before it returns; another thread polled
+ * it twice while the first run() was still open (its thread preempted).
+ * The first poll was Pending, and the last one stays the held one.
+ */
+TEST(poll_overtaken_by_a_later_poll_is_pending)
+{
+	struct seen *s = malloc(sizeof(*s));
+	struct cat_rebuild *rb = new_rb(s);
+
+	ASSERT_NE(NULL, rb);
+	entry(rb, 0, 100, 2, P_POLL, TASK_A, 0);
+	entry(rb, 1, 200, 3, P_POLL, TASK_A, 0);	/* rescheduled */
+	ret(rb, 1, 250, 3, P_POLL);
+	entry(rb, 1, 300, 3, P_POLL, TASK_A, 0);
+	ret(rb, 1, 350, 3, P_POLL);
+	ret(rb, 0, 400, 2, P_POLL);			/* the first returns */
+	entry(rb, 1, 500, 3, P_FREE, TASK_A, 0);
+	ret(rb, 1, 501, 3, P_FREE);
+	cat_rebuild_finish(rb, 600);
+	ASSERT_EQ(3, s->npolls);
+	for (int i = 0; i < 3; i++) {
+		const struct cat_rb_poll *p = &s->polls[i];
+
+		EXPECT_EQ(p->start_ns == 300 ? CAT_POLL_READY : CAT_POLL_PENDING,
+			  p->result) TH_LOG("poll at %llu",
+				(unsigned long long)p->start_ns);
+	}
+	cat_rebuild_free(rb);
+	free(s);
+}
+
 /* A runtime's wrapper future (ctx TASK) is not the task's location. */
 TEST(location_skips_runtime_wrappers)
 {

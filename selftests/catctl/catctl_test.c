@@ -479,6 +479,7 @@ TEST_F_TIMEOUT(trace, agrees_with_program, 900)
 				.polls = t->polls,
 				.blocking_polls = t->blocking_polls,
 				.spawned_at = t->spawned_at,
+				.alive = t->alive,
 			};
 		}
 		ASSERT_LT(0, self->rep_data.tgid);

@@ -55,6 +55,7 @@ struct exp_task {
 	long site_frame;	/* spawn_site_frame, -1: no backtrace site */
 	char spawned_inside[256];	/* a library's own task: "" if not */
 	char lints[128];	/* the report's lints, comma-separated */
+	bool alive;		/* state "not freed": alive at the end */
 };
 
 struct exp_report {
@@ -198,6 +199,7 @@ static inline int exp_parse_report(const char *path, struct exp_report *r,
 	static const char *tgid_path[] = { "tgid", NULL };
 	static const char *at_path[] = { "spawned_at", NULL };
 	static const char *name_path[] = { "name", NULL };
+	static const char *state_path[] = { "state", NULL };
 	static const char *polls_path[] = { "polls", NULL };
 	static const char *sb_path[] = { "spawn_blocking", NULL };
 	static const char *id_path[] = { "id", NULL };
@@ -227,6 +229,7 @@ static inline int exp_parse_report(const char *path, struct exp_report *r,
 		    r->ntasks < EXP_MAX_TASKS; i++) {
 		yajl_val t = YAJL_GET_ARRAY(tasks)->values[i];
 		struct exp_task *tk = &r->tasks[r->ntasks++];
+		const char *st;
 
 		v = yajl_tree_get(t, at_path, yajl_t_string);
 		snprintf(tk->spawned_at, sizeof(tk->spawned_at), "%s",
@@ -248,6 +251,9 @@ static inline int exp_parse_report(const char *path, struct exp_report *r,
 		v = yajl_tree_get(t, in_path, yajl_t_string);
 		snprintf(tk->spawned_inside, sizeof(tk->spawned_inside), "%s",
 			 v ? YAJL_GET_STRING(v) : "");
+		v = yajl_tree_get(t, state_path, yajl_t_string);
+		st = v ? YAJL_GET_STRING(v) : NULL;
+		tk->alive = st && !strcmp(st, "not freed");
 		v = yajl_tree_get(t, lints_path, yajl_t_array);
 		for (size_t l = 0; v && l < YAJL_GET_ARRAY(v)->len; l++) {
 			yajl_val n = YAJL_GET_ARRAY(v)->values[l];

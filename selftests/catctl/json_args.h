@@ -13,8 +13,10 @@
  *  - each slice's name is "task <args.task>", args.spawned_at is the
  *    task's spawn site (before its spawn call returned: a guess),
  *    args.thread ends in the tid of its thread lane, args.result is
- *    Pending or Ready ("unknown" only on a cut poll) and only the last
- *    poll may be Ready,
+ *    Pending or Ready ("unknown" only on a cut poll, or on the last
+ *    poll of a task still alive at the end: whether that poll completed
+ *    it, only its free would have told) and only the last poll may be
+ *    Ready,
  *    args.blocking agrees with blocking_reason and the report's count of
  *    blocking polls, 0 <= args.off_cpu_us <= dur, args.location is a
  *    source line ("file:line") or "?";
@@ -41,6 +43,7 @@ struct ja_task {
 	long polls;
 	long blocking_polls;
 	const char *spawned_at;
+	bool alive;		/* not freed when the trace ended */
 };
 
 struct ja_poll {
@@ -173,7 +176,7 @@ static void ja_check_slice(struct ja_ctx *c, yajl_val e,
 	const char *name = ja_str(e, "name", NULL);
 	const char *s, *thread, *lane;
 	yajl_val b;
-	double pid, tid, v, off;
+	double pid, tid, v, off = -1;
 	char want[48];
 
 	snprintf(want, sizeof(want), "task %ld", t->id);
@@ -216,10 +219,15 @@ static void ja_check_slice(struct ja_ctx *c, yajl_val e,
 			ja_fail(c, "task %ld poll %ld: thread '%s' on the lane named '%s'",
 				t->id, p->seq, thread, lane ? lane : "(none)");
 	}
-	/* "unknown" only for a poll cut by the trace's start or end */
+	/*
+	 * "unknown" only for a poll cut by the trace's start or end, or the
+	 * last poll of a task never freed
+	 */
 	s = ja_str(e, "args", "result");
 	if (!s || (strcmp(s, "Pending") && strcmp(s, "Ready") &&
-		   (strcmp(s, "unknown") || !ja_str(e, "args", "end"))))
+		   (strcmp(s, "unknown") ||
+		    (!ja_str(e, "args", "end") &&
+		     !(t->alive && p->seq == t->polls)))))
 		ja_fail(c, "task %ld poll %ld: result '%s'", t->id, p->seq,
 			s ? s : "(none)");
 	p->ready = s && !strcmp(s, "Ready");

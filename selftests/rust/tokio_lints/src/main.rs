@@ -18,10 +18,10 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 /*
- * Above the 50 ms long-poll limit the VM tests give `catctl report`
+ * Above the 200 ms long-poll limit the VM tests give `catctl report`
  * (the default 10 ms is within reach of a cold first poll under TCG).
  */
-const LONG_POLL_MS: u64 = 200;
+const LONG_POLL_MS: u64 = 500;
 const NEVER_YIELD_MS: u64 = 1100; /* above never-yielded's 1 s */
 const SELF_WAKES: u32 = 8; /* at least 4, all from inside its poll */
 const STORM_WAKES: u32 = 1000; /* at least 100, over 4 per poll */

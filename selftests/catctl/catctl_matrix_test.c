@@ -167,6 +167,9 @@ TEST_F_TIMEOUT(prog, agrees_with_program, 900)
 	 */
 	char *rargv[] = { CATCTL, "report", "--format", "json",
 			  "--long-poll-us", "200000", self->run.raw, NULL };
+	/* only for tokio_lints: the others' cpu_loop polls ~130 ms */
+	char **rep_argv = strstr(variant->prog, "tokio_lints") ? rargv :
+			  (rargv[4] = rargv[6], rargv[5] = NULL, rargv);
 	long own_tasks = 0, total_polls = 0;
 	int i, j, status;
 
@@ -183,7 +186,7 @@ TEST_F_TIMEOUT(prog, agrees_with_program, 900)
 	ASSERT_LT(0, self->exp.nsites);
 	EXPECT_EQ(0, dropped_records(self->run.raw));
 
-	status = cf_run_cmd(rargv, self->run.rep, self->run.rep_err,
+	status = cf_run_cmd(rep_argv, self->run.rep, self->run.rep_err,
 			    120 * 1000);
 	ASSERT_EQ(0, status);
 	ASSERT_EQ(0, exp_parse_report(self->run.rep, &self->rep_data, errbuf,

@@ -87,28 +87,42 @@ void cat_orphans_settle(struct cat_orphans *o, uint64_t seq, uint64_t now,
 	}
 }
 
-const struct cat_orphan_site *cat_orphans_adopt(struct cat_orphans *o,
-						uint64_t ptr, uint64_t id,
-						uint64_t now)
+/*
+ * The oldest kept site up to @last that can be the spawn of a task that
+ * first ran at @ns, marked used; with @pending, only a settled one, and
+ * *@pending tells whether an unsettled one was passed over.
+ */
+static struct cat_orphan_site *take_oldest(struct cat_orphans *o,
+					   uint64_t last, uint64_t ns,
+					   bool *pending)
 {
-	uint64_t first = o->last_seq >= CAT_ORPHAN_SITES ?
-			 o->last_seq - CAT_ORPHAN_SITES + 1 : 1;
-	bool pending = false;
+	uint64_t first = last >= CAT_ORPHAN_SITES ?
+			 last - CAT_ORPHAN_SITES + 1 : 1;
 
-	for (uint64_t seq = first; seq <= o->last_seq; seq++) {
+	for (uint64_t seq = first; seq <= last; seq++) {
 		struct cat_orphan_site *s = cat_orphans_get(o, seq);
 
-		if (!s || !site_fits(s, now))
+		if (!s || !site_fits(s, ns))
 			continue;
-		if (!s->settled) {
-			pending = true;	/* its task probe may still come */
+		if (pending && !s->settled) {
+			*pending = true;	/* its task probe may still come */
 			continue;
 		}
 		s->used = true;
 		return s;
 	}
-	if (!pending)
-		return NULL;
+	return NULL;
+}
+
+const struct cat_orphan_site *cat_orphans_adopt(struct cat_orphans *o,
+						uint64_t ptr, uint64_t id,
+						uint64_t now)
+{
+	bool pending = false;
+	struct cat_orphan_site *s = take_oldest(o, o->last_seq, now, &pending);
+
+	if (s || !pending)
+		return s;
 	if (o->nwaits == CAT_ORPHAN_WAITS) {
 		o->dropped_waits++;
 		return NULL;
@@ -124,7 +138,6 @@ const struct cat_orphan_site *cat_orphans_forsake(struct cat_orphans *o,
 {
 	struct cat_orphan_wait w;
 	unsigned int i;
-	uint64_t first;
 
 	for (i = 0; i < o->nwaits; i++)
 		if (o->waits[i].ptr == ptr && o->waits[i].id == id)
@@ -133,15 +146,5 @@ const struct cat_orphan_site *cat_orphans_forsake(struct cat_orphans *o,
 		return NULL;
 	w = o->waits[i];
 	drop_wait(o, i);
-	first = w.max_seq >= CAT_ORPHAN_SITES ?
-		w.max_seq - CAT_ORPHAN_SITES + 1 : 1;
-	for (uint64_t seq = first; seq <= w.max_seq; seq++) {
-		struct cat_orphan_site *s = cat_orphans_get(o, seq);
-
-		if (s && site_fits(s, w.ns)) {
-			s->used = true;
-			return s;
-		}
-	}
-	return NULL;
+	return take_oldest(o, w.max_seq, w.ns, NULL);
 }

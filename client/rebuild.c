@@ -423,10 +423,10 @@ static void flush_held(struct cat_rebuild *rb, struct cat_rb_task *k,
 	emit_poll(rb, p);
 }
 
-/* The instance is over: last poll out, task_end, free (unless polling). */
-static void take_site(struct cat_rebuild *rb, struct cat_rb_task *k,
-		      const struct cat_orphan_site *s);
+static void take_site_late(struct cat_rebuild *rb, struct cat_rb_task *k,
+			   const struct cat_orphan_site *s);
 
+/* The instance is over: last poll out, task_end, free (unless polling). */
 static void release_task(struct cat_rebuild *rb, struct cat_rb_task *k,
 			 enum cat_poll_result res)
 {
@@ -435,16 +435,11 @@ static void release_task(struct cat_rebuild *rb, struct cat_rb_task *k,
 	flush_held(rb, k, res);
 	if (k->open_polls)
 		return;		/* freed when its last poll frame closes */
-	if (!k->spawn_ns) {
-		/* it waited for a site that has not settled: now or never */
-		s = cat_orphans_forsake(&rb->orphans, k->ptr, k->id);
-		if (s) {
-			take_site(rb, k, s);
-			rb->stats.late_orphan_sites++;
-			if (rb->sink.task_resited)
-				rb->sink.task_resited(rb->sink.ctx, k);
-		}
-	}
+	/* still waiting for a site that has not settled: now or never */
+	s = k->spawn_ns ? NULL :
+			  cat_orphans_forsake(&rb->orphans, k->ptr, k->id);
+	if (s)
+		take_site_late(rb, k, s);
 	if (rb->sink.task_end)
 		rb->sink.task_end(rb->sink.ctx, k);
 	free(k);	/* and its held poll, see struct rb_task */
@@ -508,7 +503,18 @@ static void take_site(struct cat_rebuild *rb, struct cat_rb_task *k,
 		rb->sink.task_spawned(rb->sink.ctx, k);
 }
 
-/* A site settled after task (@ptr, @id) first ran: a late adoption. */
+/* @k takes @s after its first poll: a late adoption. */
+static void take_site_late(struct cat_rebuild *rb, struct cat_rb_task *k,
+			   const struct cat_orphan_site *s)
+{
+	take_site(rb, k, s);
+	rb->stats.late_orphan_sites++;
+	/* a sink may have looked its site up already */
+	if (rb->sink.task_resited)
+		rb->sink.task_resited(rb->sink.ctx, k);
+}
+
+/* A site settled after task (@ptr, @id) first ran. */
 static bool take_late(void *ctx, uint64_t ptr, uint64_t id,
 		      const struct cat_orphan_site *s)
 {
@@ -517,11 +523,7 @@ static bool take_late(void *ctx, uint64_t ptr, uint64_t id,
 
 	if (!k || k->id != id || k->spawn_ns)
 		return false;
-	take_site(rb, k, s);
-	rb->stats.late_orphan_sites++;
-	/* a sink may have looked its site up already */
-	if (rb->sink.task_resited)
-		rb->sink.task_resited(rb->sink.ctx, k);
+	take_site_late(rb, k, s);
 	return true;
 }
 
@@ -726,8 +728,8 @@ static void close_top(struct cat_rebuild *rb, struct rb_thread *t,
 		 * its poll before it returns) and another thread ran it. This
 		 * poll was Pending; the later one stays the held one.
 		 */
-		bool older = k->held_valid &&
-			     ((struct cat_rb_poll *)k->held)->start_ns > f->start_ns;
+		const struct cat_rb_poll *held = k->held;
+		bool older = k->held_valid && held->start_ns > f->start_ns;
 
 		if (f->offcpu_vol_ns > rb->opts.block_offcpu_ns)
 			blocking |= CAT_BLOCK_OFFCPU;
